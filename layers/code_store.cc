@@ -1,0 +1,158 @@
+#include "layers/code_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "layers/file_util.h"
+#include "layers/unique_fd.h"
+#include "runtime/base/crypto.h"
+
+namespace stratus::layers {
+namespace {
+
+bool isHexDigest(const std::string& text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string hexToRaw(const std::string& hex) {
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string raw;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    raw.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  }
+  return raw;
+}
+
+bool isDirectory(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool isRegularFile(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Error notFound(const std::string& hex) { return Error::notFound("No stored code with hash " + hex); }
+
+Status ensureDirectory(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) return Error::service("Cannot create " + path + ": " + error.message());
+  return okStatus();
+}
+
+// Extracts into a staging name and publishes it with one no-replace rename, so bundles/<hex>
+// either does not exist or is complete. Losing that rename to a concurrent put of the same
+// content is success: the winner's tree is identical.
+Status buildBundle(std::string_view zip_bytes, const std::string& bundles_dir,
+                   const std::string& hex, const ArchiveLimits& limits) {
+  const std::string staging = bundles_dir + "/." + hex + ".staging-" + uniqueSuffix();
+  auto extracted = extractZip(zip_bytes, staging, limits);
+  if (!extracted.ok()) return extracted.error();
+  auto remove_staging = [&] {
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+  };
+  // Thousands of files are not fsynced one by one; one syncfs flushes them all before the rename
+  // makes the bundle visible, so a bundle that exists after a crash has all of its bytes.
+  {
+    UniqueFd fd(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || ::syncfs(fd.get()) != 0) {
+      const int err = errno;
+      remove_staging();
+      return Error::service("Cannot sync " + staging + ": " + std::strerror(err));
+    }
+  }
+  const std::string bundle = bundles_dir + "/" + hex;
+  if (renameNoReplace(staging, bundle) != 0) {
+    const int err = errno;
+    remove_staging();
+    if (err == EEXIST || err == ENOTEMPTY) return okStatus();
+    return Error::service("Cannot rename " + staging + ": " + std::strerror(err));
+  }
+  return fsyncDirectory(bundles_dir);
+}
+
+}  // namespace
+
+CodeStore::CodeStore(std::string root, ArchiveLimits limits)
+    : root_(std::move(root)), limits_(limits) {}
+
+Result<StoredCode> CodeStore::put(std::string_view zip_bytes) {
+  const std::string raw = sha256Raw(zip_bytes);
+  StoredCode code;
+  code.sha256_hex = hexEncode(raw);
+  code.sha256_base64 = base64Encode(raw);
+  code.size = zip_bytes.size();
+  const std::string zips_dir = root_ + "/zips";
+  const std::string bundles_dir = root_ + "/bundles";
+  code.zip_path = zips_dir + "/" + code.sha256_hex + ".zip";
+  code.bundle_dir = bundles_dir + "/" + code.sha256_hex;
+
+  if (Status s = ensureDirectory(zips_dir); !s.ok()) return s.error();
+  if (Status s = ensureDirectory(bundles_dir); !s.ok()) return s.error();
+  // Extract before storing the zip: only content that extracts is ever acknowledged.
+  if (!isDirectory(code.bundle_dir)) {
+    if (Status s = buildBundle(zip_bytes, bundles_dir, code.sha256_hex, limits_); !s.ok()) {
+      return s.error();
+    }
+  }
+  if (!isRegularFile(code.zip_path)) {
+    Status s = writeFileDurably(zips_dir, code.sha256_hex + ".zip", zip_bytes, 0644);
+    if (!s.ok()) return s.error();
+  }
+  auto stats = statZip(zip_bytes);
+  if (!stats.ok()) return stats.error();
+  code.unzipped_bytes = stats->unzipped_bytes;
+  return code;
+}
+
+Result<StoredCode> CodeStore::get(const std::string& sha256_hex) {
+  if (!isHexDigest(sha256_hex)) return notFound(sha256_hex);
+  StoredCode code;
+  code.sha256_hex = sha256_hex;
+  code.sha256_base64 = base64Encode(hexToRaw(sha256_hex));
+  const std::string bundles_dir = root_ + "/bundles";
+  code.zip_path = root_ + "/zips/" + sha256_hex + ".zip";
+  code.bundle_dir = bundles_dir + "/" + sha256_hex;
+
+  struct stat st;
+  if (::lstat(code.zip_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return notFound(sha256_hex);
+  }
+  code.size = static_cast<uint64_t>(st.st_size);
+  if (!isDirectory(code.bundle_dir)) {
+    auto bytes = readWholeFile(code.zip_path);
+    if (!bytes.ok()) return bytes.error();
+    if (Status s = ensureDirectory(bundles_dir); !s.ok()) return s.error();
+    if (Status s = buildBundle(*bytes, bundles_dir, sha256_hex, limits_); !s.ok()) {
+      return s.error();
+    }
+  }
+  auto stats = statZipFile(code.zip_path);
+  if (!stats.ok()) return stats.error();
+  code.unzipped_bytes = stats->unzipped_bytes;
+  return code;
+}
+
+Result<std::string> CodeStore::readZip(const std::string& sha256_hex) const {
+  if (!isHexDigest(sha256_hex)) return notFound(sha256_hex);
+  auto bytes = readWholeFile(root_ + "/zips/" + sha256_hex + ".zip");
+  if (!bytes.ok() && bytes.error().code == ErrorCode::kResourceNotFound) {
+    return notFound(sha256_hex);
+  }
+  return bytes;
+}
+
+}  // namespace stratus::layers

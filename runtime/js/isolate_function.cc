@@ -1,0 +1,639 @@
+#include "runtime/js/isolate_function.h"
+
+#include <libplatform/libplatform.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <v8-exception.h>
+#include <v8-locker.h>
+#include <v8-microtask-queue.h>
+#include <v8-primitive.h>
+#include <v8-script.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "runtime/js/code_cache.h"
+#include "runtime/js/js_engine.h"
+#include "runtime/js/log_line.h"
+#include "runtime/js/native_bindings.h"
+#include "runtime/js/watchdog.h"
+
+namespace stratus::js {
+
+extern const char kBootstrapSource[];
+extern const size_t kBootstrapSourceLength;
+
+namespace {
+
+using v8::Local;
+using v8::Value;
+
+constexpr char kBootstrapName[] = "node:internal/stratus";
+constexpr size_t kMinHeapBytes = 16u << 20;
+constexpr size_t kMaxLogBytesPerCall = 16u << 20;  // a logging loop must not eat the host
+// Headroom granted past the heap limit so a terminating isolate reaches its next interrupt
+// check instead of V8 aborting the whole process with a fatal OOM.
+constexpr size_t kOomHeadroomBytes = 32u << 20;
+constexpr size_t kMaxOomRaises = 8;
+
+int64_t nowEpochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double nowMonotonicMs() {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+  return static_cast<double>(ns) / 1e6;
+}
+
+std::string realPathOrEmpty(const std::string& path) {
+  if (path.empty()) return "";
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return "";
+  return buf;
+}
+
+bool underRoot(std::string_view path, const std::string& root) {
+  if (root.empty() || path.size() < root.size() || path.compare(0, root.size(), root) != 0) {
+    return false;
+  }
+  return path.size() == root.size() || path[root.size()] == '/' || root == "/";
+}
+
+// No ".", ".." or empty segments: what path.resolve() produces.
+bool lexicallyNormal(std::string_view path) {
+  if (path.empty() || path[0] != '/') return false;
+  size_t i = 1;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view segment = path.substr(i, j - i);
+    if ((segment.empty() && j != path.size()) || segment == "." || segment == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view text) {
+  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(text.size()))
+      .ToLocalChecked();
+}
+
+std::string utf8(v8::Isolate* isolate, Local<Value> value) {
+  v8::String::Utf8Value text(isolate, value);
+  return *text == nullptr ? std::string() : std::string(*text, text.length());
+}
+
+// The bootstrap source is static and ASCII: V8 can use it in place instead of copying it into
+// every isolate's heap.
+class StaticSource final : public v8::String::ExternalOneByteStringResource {
+ public:
+  StaticSource(const char* data, size_t length) : data_(data), length_(length) {}
+  const char* data() const override { return data_; }
+  size_t length() const override { return length_; }
+  void Dispose() override {}  // static storage: nothing to free
+
+ private:
+  const char* data_;
+  size_t length_;
+};
+
+bool isAscii(const char* data, size_t length) {
+  return std::all_of(data, data + length, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+std::string errorPayload(std::string_view type, std::string_view message) {
+  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+}
+
+std::string requestPrefix(const std::string& request_id, bool is_init) {
+  return is_init ? std::string() : "RequestId: " + request_id + " ";
+}
+
+}  // namespace
+
+struct IsolateFunction::Call {
+  JsResult* result = nullptr;
+  std::string request_id;  // what console lines print: "undefined" during init
+  bool is_init = false;
+  int64_t deadline_epoch_ms = 0;  // <= 0: none
+  std::chrono::steady_clock::time_point steady_deadline = std::chrono::steady_clock::time_point::max();
+  bool settled = false;
+  SettleKind kind = SettleKind::kOk;
+  std::string payload;
+  std::string error_type;
+  bool late_fatal = false;  // an uncaught error after the settle: the runtime would exit
+  size_t log_bytes = 0;
+};
+
+std::unique_ptr<JsFunction> JsFunction::create(JsFunctionSpec spec) {
+  return std::make_unique<IsolateFunction>(std::move(spec));
+}
+
+IsolateFunction::IsolateFunction(JsFunctionSpec spec) : spec_(std::move(spec)) {
+  JsEngine::ensureInitialized();
+  task_root_ = realPathOrEmpty(spec_.task_root);
+  opt_root_ = realPathOrEmpty(spec_.opt_root);
+
+  size_t limit = std::max<size_t>(spec_.heap_limit_bytes, kMinHeapBytes);
+  allocator_ = std::make_unique<LimitedAllocator>(limit);
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator_.get();
+  // The old generation gets the whole limit; the young generation stays small so that a
+  // 128 MB function is not mostly nursery, and isolate creation commits little.
+  params.constraints.set_max_old_generation_size_in_bytes(limit);
+  params.constraints.set_max_young_generation_size_in_bytes(
+      std::clamp<size_t>(limit / 16, 1u << 20, 16u << 20));
+  isolate_ = v8::Isolate::New(params);
+  isolate_->SetData(kIsolateSlot, static_cast<NativeHost*>(this));
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->AddNearHeapLimitCallback(onNearHeapLimit, this);
+  isolate_->SetPromiseRejectCallback(onPromiseReject);
+  bootstrap();
+}
+
+IsolateFunction::~IsolateFunction() {
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    rejections_.clear();
+    compiled_.clear();
+    for (auto* fn : {&load_, &invoke_, &tick_, &loop_state_, &run_timers_, &before_exit_}) fn->Reset();
+    context_.Reset();
+  }
+  v8::platform::NotifyIsolateShutdown(JsEngine::platform(), isolate_);
+  isolate_->Dispose();
+}
+
+void IsolateFunction::bootstrap() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handle_scope(isolate_);
+  Local<v8::Context> context = v8::Context::New(isolate_);
+  context_.Reset(isolate_, context);
+  v8::Context::Scope context_scope(context);
+  v8::TryCatch try_catch(isolate_);
+
+  static StaticSource* static_source = new StaticSource(kBootstrapSource, kBootstrapSourceLength);
+  static const bool ascii = isAscii(kBootstrapSource, kBootstrapSourceLength);
+  Local<v8::String> source_text;
+  if (ascii) {
+    source_text = v8::String::NewExternalOneByte(isolate_, static_source).ToLocalChecked();
+  } else {
+    source_text = v8Str(isolate_, std::string_view(kBootstrapSource, kBootstrapSourceLength));
+  }
+  static const std::string key =
+      CodeCache::keyFor(kBootstrapName, std::string_view(kBootstrapSource, kBootstrapSourceLength));
+  CodeCache::Bytes cached = CodeCache::instance().find(key);
+  v8::ScriptCompiler::CachedData* data = nullptr;
+  if (cached) {
+    data = new v8::ScriptCompiler::CachedData(cached->data(), static_cast<int>(cached->size()),
+                                              v8::ScriptCompiler::CachedData::BufferNotOwned);
+  }
+  v8::ScriptOrigin origin(isolate_, v8Str(isolate_, kBootstrapName));
+  v8::ScriptCompiler::Source source(source_text, origin, data);
+  Local<v8::Script> script;
+  Local<Value> factory, runtime_value;
+  Local<v8::Object> native;
+  auto fail = [&](const char* step) {
+    bootstrap_error_ = std::string("bootstrap ") + step + " failed: " +
+                       (try_catch.HasCaught() ? utf8(isolate_, try_catch.Exception()) : "no exception");
+    if (try_catch.HasCaught() && !try_catch.Message().IsEmpty()) {
+      bootstrap_error_ += " (line " + std::to_string(
+          try_catch.Message()->GetLineNumber(context).FromMaybe(0)) + ")";
+    }
+  };
+  if (!v8::ScriptCompiler::Compile(context, &source,
+                                   cached ? v8::ScriptCompiler::kConsumeCodeCache
+                                          : v8::ScriptCompiler::kNoCompileOptions)
+           .ToLocal(&script)) {
+    return fail("compile");
+  }
+  if (cached && source.GetCachedData()->rejected) CodeCache::instance().drop(key);
+  if (!script->Run(context).ToLocal(&factory) || !factory->IsFunction()) return fail("run");
+  if (!NativeBindings::createTemplate(isolate_)->NewInstance(context).ToLocal(&native)) {
+    return fail("natives");
+  }
+  Local<Value> argv[] = {native};
+  if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&runtime_value) ||
+      !runtime_value->IsObject()) {
+    return fail("main");
+  }
+  Local<v8::Object> runtime = runtime_value.As<v8::Object>();
+  struct Entry {
+    const char* name;
+    v8::Global<v8::Function>* slot;
+  };
+  v8::Global<v8::Function> configure;
+  for (Entry entry : {Entry{"configure", &configure}, Entry{"load", &load_}, Entry{"invoke", &invoke_},
+                      Entry{"tick", &tick_}, Entry{"loopState", &loop_state_},
+                      Entry{"runTimers", &run_timers_}, Entry{"beforeExit", &before_exit_}}) {
+    Local<Value> fn;
+    if (!runtime->Get(context, v8Str(isolate_, entry.name)).ToLocal(&fn) || !fn->IsFunction()) {
+      return fail(entry.name);
+    }
+    entry.slot->Reset(isolate_, fn.As<v8::Function>());
+  }
+
+  // Per-instance configuration: everything above could come from a startup snapshot.
+  Local<v8::Object> env = v8::Object::New(isolate_);
+  for (const auto& [name, value] : spec_.env) {
+    env->Set(context, v8Str(isolate_, name), v8Str(isolate_, value)).FromMaybe(false);
+  }
+  Local<v8::Object> config = v8::Object::New(isolate_);
+  auto set = [&](const char* name, Local<Value> value) {
+    config->Set(context, v8Str(isolate_, name), value).FromMaybe(false);
+  };
+  set("env", env);
+  set("taskRoot", v8Str(isolate_, task_root_));
+  set("optRoot", v8Str(isolate_, opt_root_));
+  set("functionName", v8Str(isolate_, spec_.function_name));
+  set("functionVersion", v8Str(isolate_, spec_.function_version));
+  set("memoryLimitInMB", v8Str(isolate_, spec_.memory_limit_mb));
+  set("logGroupName", v8Str(isolate_, spec_.log_group_name));
+  set("logStreamName", v8Str(isolate_, spec_.log_stream_name));
+  set("pid", v8::Integer::New(isolate_, static_cast<int>(::getpid())));
+  Local<Value> config_argv[] = {config};
+  Local<Value> ignored;
+  if (!configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, config_argv).ToLocal(&ignored)) {
+    return fail("configure");
+  }
+
+  if (!cached) {
+    std::unique_ptr<v8::ScriptCompiler::CachedData> created(
+        v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
+    if (created) {
+      CodeCache::instance().store(key, std::vector<uint8_t>(created->data, created->data + created->length));
+    }
+  }
+}
+
+bool IsolateFunction::refuseCall(JsResult* result, const std::string& request_id) {
+  std::string reason;
+  if (!bootstrap_error_.empty()) {
+    reason = bootstrap_error_;
+  } else if (terminated_.load() || condemned_) {
+    reason = "Runtime exited without providing a reason";
+  } else {
+    return false;
+  }
+  result->outcome = JsOutcome::kFunctionError;
+  result->error_type = "Runtime.ExitError";
+  result->payload = errorPayload(result->error_type, requestPrefix(request_id, request_id.empty()) +
+                                                        "Error: " + reason);
+  result->reusable = false;
+  return true;
+}
+
+JsResult IsolateFunction::init(int64_t deadline_epoch_ms) {
+  JsResult result;
+  if (refuseCall(&result, "")) return result;
+  Call call;
+  call.result = &result;
+  call.request_id = "undefined";
+  call.is_init = true;
+  call.deadline_epoch_ms = deadline_epoch_ms;
+  runCall(call, [this](Local<v8::Context> context) {
+    Local<Value> argv[] = {v8Str(isolate_, spec_.handler)};
+    return callJs(context, load_, 1, argv);
+  });
+  return result;
+}
+
+JsResult IsolateFunction::invoke(const JsInvokeRequest& request) {
+  JsResult result;
+  if (refuseCall(&result, request.request_id)) return result;
+  if (!initialized_) {
+    result.outcome = JsOutcome::kFunctionError;
+    result.error_type = "Runtime.ExitError";
+    result.payload = errorPayload(result.error_type, "RequestId: " + request.request_id +
+                                                         " Error: invoke before a successful init");
+    result.reusable = false;
+    return result;
+  }
+  Call call;
+  call.result = &result;
+  call.request_id = request.request_id;
+  call.deadline_epoch_ms = request.deadline_epoch_ms;
+  runCall(call, [this, &request](Local<v8::Context> context) {
+    Local<Value> argv[] = {
+        v8Str(isolate_, request.request_id),
+        v8Str(isolate_, request.event_json.empty() ? std::string_view("{}") : request.event_json),
+        v8Str(isolate_, request.invoked_function_arn),
+        v8::Number::New(isolate_, static_cast<double>(request.deadline_epoch_ms)),
+        request.client_context_json.empty() ? Local<Value>(v8::Undefined(isolate_))
+                                            : Local<Value>(v8Str(isolate_, request.client_context_json)),
+    };
+    return callJs(context, invoke_, 5, argv);
+  });
+  return result;
+}
+
+void IsolateFunction::runCall(Call& call, const std::function<bool(Local<v8::Context>)>& start) {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handle_scope(isolate_);
+  Local<v8::Context> context = context_.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+
+  if (call.deadline_epoch_ms > 0) {
+    call.steady_deadline = std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(call.deadline_epoch_ms - nowEpochMs());
+  }
+  uint64_t epoch = epoch_.fetch_add(1) + 1;
+  stop_.store(static_cast<int>(Stop::kNone), std::memory_order_release);
+  call_ = &call;
+  WatchdogArm arm(call.deadline_epoch_ms, [this, epoch] {
+    if (epoch_.load() == epoch) requestStop(Stop::kTimeout);
+  });
+  if (terminated_.load()) requestStop(Stop::kTerminated);  // terminate() raced with this call
+  if (call.deadline_epoch_ms > 0 && nowEpochMs() >= call.deadline_epoch_ms) requestStop(Stop::kTimeout);
+
+  if (start(context)) driveLoop(context, call);
+  // Background GC work posts foreground tasks; run them while the isolate is ours anyway.
+  if (!stopping()) {
+    while (v8::platform::PumpMessageLoop(JsEngine::platform(), isolate_)) {
+    }
+  }
+  bool fired = arm.disarm();
+  finishCall(call, fired);
+  call_ = nullptr;
+}
+
+void IsolateFunction::driveLoop(Local<v8::Context> context, Call& call) {
+  bool drained_once = false;
+  for (;;) {
+    if (!callJs(context, tick_, 0, nullptr)) return;
+    if (call.settled || call.is_init) return;  // init does not wait for timers
+    Local<Value> state;
+    if (!callJs(context, loop_state_, 0, nullptr, &state)) return;
+    double next = state->NumberValue(context).FromMaybe(-1);
+    if (next < 0) {
+      // The loop drained (Node's beforeExit): the bootstrap settles the call, or schedules the
+      // work that will (an immediate). A second drain without a settle is a runtime bug.
+      if (drained_once) return;
+      drained_once = true;
+      if (!callJs(context, before_exit_, 0, nullptr)) return;
+      continue;
+    }
+    drained_once = false;
+    double now = nowMonotonicMs();
+    if (next > now) {
+      auto due = std::chrono::steady_clock::time_point(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              std::chrono::duration<double, std::milli>(next)));
+      std::unique_lock<std::mutex> lock(wake_mu_);
+      wake_.wait_until(lock, std::min(due, call.steady_deadline), [this] { return stopping(); });
+      lock.unlock();
+      if (stopping()) return;
+      if (std::chrono::steady_clock::now() >= call.steady_deadline) {
+        requestStop(Stop::kTimeout);
+        return;
+      }
+      now = nowMonotonicMs();
+    }
+    Local<Value> argv[] = {v8::Number::New(isolate_, now)};
+    if (!callJs(context, run_timers_, 1, argv)) return;
+  }
+}
+
+bool IsolateFunction::callJs(Local<v8::Context> context, const v8::Global<v8::Function>& function,
+                             int argc, Local<Value>* argv, Local<Value>* out) {
+  if (stopping()) return false;
+  v8::TryCatch try_catch(isolate_);
+  Local<Value> result;
+  bool ok = function.Get(isolate_)->Call(context, v8::Undefined(isolate_), argc, argv).ToLocal(&result);
+  if (stopping()) return false;
+  if (!ok) {
+    if (try_catch.HasTerminated() || !try_catch.CanContinue() || isolate_->IsExecutionTerminating()) {
+      requestStop(Stop::kTerminated);
+      return false;
+    }
+    // An exception escaped the bootstrap itself (user code broke a builtin it relies on): the
+    // Node runtime would die of it, so the call fails and the instance is condemned.
+    Local<Value> exception = try_catch.Exception();
+    std::string type = "Runtime.ExitError";
+    std::string message = utf8(isolate_, exception);
+    nlohmann::json trace = nlohmann::json::array();
+    if (exception->IsNativeError()) {
+      Local<Value> name, stack;
+      Local<v8::Object> error = exception.As<v8::Object>();
+      if (error->Get(context, v8Str(isolate_, "name")).ToLocal(&name) && name->IsString()) {
+        type = utf8(isolate_, name);
+      }
+      Local<Value> message_value;
+      if (error->Get(context, v8Str(isolate_, "message")).ToLocal(&message_value)) {
+        message = utf8(isolate_, message_value);
+      }
+      if (v8::TryCatch::StackTrace(context, exception).ToLocal(&stack) && stack->IsString()) {
+        std::string text = utf8(isolate_, stack);
+        size_t start = 0;
+        for (;;) {
+          size_t end = text.find('\n', start);
+          trace.push_back(text.substr(start, end - start));
+          if (end == std::string::npos) break;
+          start = end + 1;
+        }
+      }
+    }
+    settle(SettleKind::kFatal,
+           nlohmann::json{{"errorType", type}, {"errorMessage", message}, {"trace", trace}}.dump(),
+           type);
+    return false;
+  }
+  if (out != nullptr) *out = result;
+  return true;
+}
+
+void IsolateFunction::finishCall(Call& call, bool watchdog_fired) {
+  JsResult& result = *call.result;
+  Stop stop = stopReason();
+  std::string prefix = requestPrefix(call.request_id, call.is_init);
+  switch (stop) {
+    case Stop::kNone:
+    case Stop::kTimeout:
+      if (call.settled) {
+        // A settle that raced with the deadline still stands, but the isolate may have been
+        // interrupted after it: do not reuse it.
+        result.outcome = call.kind == SettleKind::kOk ? JsOutcome::kOk : JsOutcome::kFunctionError;
+        result.payload = std::move(call.payload);
+        result.error_type = call.kind == SettleKind::kOk ? "" : std::move(call.error_type);
+        result.reusable = call.kind != SettleKind::kFatal && stop == Stop::kNone && !watchdog_fired;
+      } else if (stop == Stop::kTimeout) {
+        result.outcome = JsOutcome::kTimeout;
+        result.error_type = "Sandbox.Timedout";
+        result.reusable = false;
+      } else if (call.is_init) {
+        result.outcome = JsOutcome::kOk;
+      } else {
+        result.outcome = JsOutcome::kFunctionError;
+        result.error_type = "Runtime.ExitError";
+        result.payload = errorPayload(result.error_type, prefix + "Error: Runtime exited without providing a reason");
+        result.reusable = false;
+      }
+      break;
+    case Stop::kOutOfMemory:
+      result.outcome = JsOutcome::kOutOfMemory;
+      result.error_type = "Runtime.OutOfMemory";
+      result.payload = errorPayload(result.error_type, prefix + "Error: Runtime exited with error: signal: killed");
+      result.reusable = false;
+      break;
+    case Stop::kExit:
+      result.outcome = JsOutcome::kFunctionError;
+      result.error_type = "Runtime.ExitError";
+      result.payload = errorPayload(
+          result.error_type,
+          prefix + (exit_code_ == 0 ? std::string("Error: Runtime exited without providing a reason")
+                                    : "Error: Runtime exited with error: exit status " +
+                                          std::to_string(exit_code_)));
+      result.reusable = false;
+      break;
+    case Stop::kTerminated:
+    case Stop::kCrashed:
+      result.outcome = JsOutcome::kTimeout;
+      result.error_type = "Sandbox.Timedout";
+      result.reusable = false;
+      break;
+  }
+  if (call.is_init) {
+    if (result.outcome == JsOutcome::kOk) {
+      initialized_ = true;
+      result.payload.clear();
+    } else {
+      result.reusable = false;
+    }
+  }
+  if (call.late_fatal) result.reusable = false;
+  if (result.reusable && !compiled_.empty()) cacheCompiledModules();
+  if (!result.reusable) condemned_ = true;
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  result.heap_used_bytes = stats.used_heap_size() + allocator_->usedBytes();
+}
+
+void IsolateFunction::cacheCompiledModules() {
+  v8::HandleScope handle_scope(isolate_);
+  for (auto& [function, key] : compiled_) {
+    std::unique_ptr<v8::ScriptCompiler::CachedData> data(
+        v8::ScriptCompiler::CreateCodeCacheForFunction(function.Get(isolate_)));
+    if (data) CodeCache::instance().store(key, std::vector<uint8_t>(data->data, data->data + data->length));
+  }
+  compiled_.clear();
+}
+
+bool IsolateFunction::requestStop(Stop reason) {
+  int expected = static_cast<int>(Stop::kNone);
+  if (!stop_.compare_exchange_strong(expected, static_cast<int>(reason), std::memory_order_acq_rel)) {
+    return false;
+  }
+  isolate_->TerminateExecution();
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+  }
+  wake_.notify_all();
+  return true;
+}
+
+void IsolateFunction::terminate() {
+  terminated_.store(true);
+  requestStop(Stop::kTerminated);
+}
+
+void IsolateFunction::log(LogLevel level, std::string_view message) {
+  if (call_ == nullptr) return;
+  JsResult& result = *call_->result;
+  if (call_->log_bytes > kMaxLogBytesPerCall) return;
+  std::string line = logLine(nowEpochMs(), call_->request_id, level, message);
+  call_->log_bytes += line.size();
+  if (call_->log_bytes > kMaxLogBytesPerCall) {
+    line = logLine(nowEpochMs(), call_->request_id, LogLevel::kWarn,
+                   "[stratus] log output of this call exceeded 16 MiB; the rest is dropped");
+  }
+  result.log_lines.push_back(std::move(line));
+}
+
+void IsolateFunction::writeRaw(std::string_view text) {
+  if (call_ == nullptr || call_->log_bytes > kMaxLogBytesPerCall) return;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    call_->log_bytes += end - start + 1;
+    call_->result->log_lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+void IsolateFunction::settle(SettleKind kind, std::string payload, std::string error_type) {
+  if (call_ == nullptr) return;
+  if (call_->settled) {
+    if (kind == SettleKind::kFatal) call_->late_fatal = true;
+    return;
+  }
+  call_->settled = true;
+  call_->kind = kind;
+  call_->payload = std::move(payload);
+  call_->error_type = std::move(error_type);
+}
+
+void IsolateFunction::requestExit(int code) {
+  exit_code_ = code;
+  requestStop(Stop::kExit);
+}
+
+bool IsolateFunction::lexicallyInside(std::string_view path) const {
+  return lexicallyNormal(path) && (underRoot(path, task_root_) || underRoot(path, opt_root_));
+}
+
+bool IsolateFunction::confine(const std::string& path, std::string* real_path) const {
+  if (path.empty() || path[0] != '/') return false;
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return false;
+  std::string_view real(buf);
+  if (!underRoot(real, task_root_) && !underRoot(real, opt_root_)) return false;
+  real_path->assign(real);
+  return true;
+}
+
+void IsolateFunction::noteCompiled(Local<v8::Function> function, std::string cache_key) {
+  compiled_.emplace_back(v8::Global<v8::Function>(isolate_, function), std::move(cache_key));
+}
+
+bool IsolateFunction::takeUnhandledRejection(Local<Value>* reason) {
+  if (rejections_.empty()) return false;
+  *reason = rejections_.front().second.Get(isolate_);
+  rejections_.clear();
+  return true;
+}
+
+size_t IsolateFunction::onNearHeapLimit(void* data, size_t current_limit, size_t initial_limit) {
+  auto* self = static_cast<IsolateFunction*>(data);
+  self->requestStop(Stop::kOutOfMemory);
+  if (self->heap_limit_raises_ >= kMaxOomRaises) return current_limit;
+  ++self->heap_limit_raises_;
+  return current_limit + std::max<size_t>(kOomHeadroomBytes, initial_limit / 4);
+}
+
+void IsolateFunction::onPromiseReject(v8::PromiseRejectMessage message) {
+  Local<v8::Promise> promise = message.GetPromise();
+  v8::Isolate* isolate = promise->GetIsolate();
+  auto* self = static_cast<IsolateFunction*>(NativeHost::of(isolate));
+  switch (message.GetEvent()) {
+    case v8::kPromiseRejectWithNoHandler:
+      self->rejections_.emplace_back(v8::Global<v8::Promise>(isolate, promise),
+                                     v8::Global<Value>(isolate, message.GetValue()));
+      break;
+    case v8::kPromiseHandlerAddedAfterReject:
+      std::erase_if(self->rejections_, [&](const auto& entry) { return entry.first == promise; });
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace stratus::js

@@ -1,0 +1,80 @@
+// A Node.js-style function loaded into its own V8 isolate and context: the unit that an
+// IsolateSandbox (sandbox/) keeps warm. Owns one v8::Isolate, one Context, the loaded module
+// and the handler, plus the isolate's own timer queue (setTimeout & co.), which is the "event
+// loop" that callbackWaitsForEmptyEventLoop waits on.
+//
+// Threads: create() anywhere; init() and invoke() on any one worker thread at a time (they
+// take a v8::Locker), never on the libuv loop thread: they block until the handler settles.
+// Timeouts and out-of-memory are enforced from inside (a process-wide watchdog thread calls
+// TerminateExecution at the deadline; the near-heap-limit callback terminates on OOM).
+// terminate() may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace stratus::js {
+
+// Process-wide V8 setup: call once, before any JsFunction is created (main, test main).
+void initializeV8(const char* argv0);
+
+struct JsFunctionSpec {
+  std::string task_root;  // directory of the function's unzipped code (the "/var/task")
+  std::string opt_root;   // directory of merged layers (the "/opt"), or "" for none
+  std::string handler;    // "index.handler", "src/app.main", ...
+  std::map<std::string, std::string> env;  // the whole process.env
+  uint64_t heap_limit_bytes = 128ull << 20;  // derived from MemorySize
+  // Fixed fields of the `context` object.
+  std::string function_name;
+  std::string function_version;  // "$LATEST" or "1"...
+  std::string memory_limit_mb;   // a string, as Lambda gives it: "128"
+  std::string log_group_name;
+  std::string log_stream_name;
+};
+
+struct JsInvokeRequest {
+  std::string request_id;
+  std::string event_json;  // already validated JSON text
+  std::string invoked_function_arn;
+  int64_t deadline_epoch_ms = 0;    // context.getRemainingTimeInMillis() counts down to this
+  std::string client_context_json;  // "" when absent; else parsed into context.clientContext
+};
+
+enum class JsOutcome {
+  kOk,             // payload = JSON of the result ("null" for undefined)
+  kFunctionError,  // payload = {"errorType","errorMessage","trace"} as Lambda's Node runtime
+  kTimeout,        // the deadline passed; JS was terminated
+  kOutOfMemory,    // the heap limit was hit; JS was terminated
+};
+
+struct JsResult {
+  JsOutcome outcome = JsOutcome::kOk;
+  std::string payload;
+  std::string error_type;               // errorType for error outcomes, "" for kOk
+  std::vector<std::string> log_lines;   // console lines, Lambda text format, no trailing '\n'
+  uint64_t heap_used_bytes = 0;         // after the call, for "Max Memory Used"
+  bool reusable = true;  // false: discard this instance (timeout, OOM, crash-equivalent)
+};
+
+class JsFunction {
+ public:
+  static std::unique_ptr<JsFunction> create(JsFunctionSpec spec);
+  virtual ~JsFunction() = default;
+
+  // Loads the handler's module (running its top-level code) and resolves the export.
+  // Init errors come back as kFunctionError with Lambda's errorType (Runtime.ImportModuleError,
+  // Runtime.HandlerNotFound, Runtime.MalformedHandlerName, Runtime.UserCodeSyntaxError, or the
+  // thrown error's type) and reusable = false.
+  virtual JsResult init(int64_t deadline_epoch_ms) = 0;
+
+  // Runs the handler once. Only after a successful init().
+  virtual JsResult invoke(const JsInvokeRequest& request) = 0;
+
+  // Any thread: stop whatever JS runs now; the instance is unusable afterwards.
+  virtual void terminate() = 0;
+};
+
+}  // namespace stratus::js

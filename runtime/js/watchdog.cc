@@ -1,0 +1,82 @@
+#include "runtime/js/watchdog.h"
+
+#include <chrono>
+
+namespace stratus::js {
+namespace {
+
+std::chrono::system_clock::time_point fromEpochMs(int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+int64_t nowEpochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Watchdog& Watchdog::instance() {
+  // Leaked on purpose: the thread may still be waiting while static destructors run at exit.
+  static Watchdog* watchdog = new Watchdog();
+  return *watchdog;
+}
+
+Watchdog::Token Watchdog::arm(int64_t deadline_epoch_ms, std::function<void()> fire) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!started_) {
+    started_ = true;
+    std::thread([this] { run(); }).detach();
+  }
+  Token token = next_token_++;
+  bool earliest = by_deadline_.empty() || deadline_epoch_ms < by_deadline_.begin()->first;
+  by_deadline_.emplace(deadline_epoch_ms, token);
+  armed_.emplace(token, std::make_pair(deadline_epoch_ms, std::move(fire)));
+  // Only a new earliest deadline changes how long the thread must sleep.
+  if (earliest) cv_.notify_one();
+  return token;
+}
+
+bool Watchdog::disarm(Token token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = armed_.find(token);
+  if (it == armed_.end()) return true;  // fired (and was erased) before we got here
+  by_deadline_.erase({it->second.first, token});
+  armed_.erase(it);
+  return false;
+}
+
+void Watchdog::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (by_deadline_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto [deadline, token] = *by_deadline_.begin();
+    if (nowEpochMs() < deadline) {
+      cv_.wait_until(lock, fromEpochMs(deadline));
+      continue;
+    }
+    by_deadline_.erase(by_deadline_.begin());
+    auto it = armed_.find(token);
+    std::function<void()> fire = std::move(it->second.second);
+    armed_.erase(it);
+    fire();  // under the lock: see the header
+  }
+}
+
+WatchdogArm::WatchdogArm(int64_t deadline_epoch_ms, std::function<void()> fire) {
+  if (deadline_epoch_ms > 0) token_ = Watchdog::instance().arm(deadline_epoch_ms, std::move(fire));
+}
+
+bool WatchdogArm::disarm() {
+  if (token_ != 0) {
+    fired_ = Watchdog::instance().disarm(token_);
+    token_ = 0;
+  }
+  return fired_;
+}
+
+}  // namespace stratus::js

@@ -1,0 +1,49 @@
+// What Stratus knows about one function version: its configuration and the code it runs.
+// Plain data, persisted as JSON by FunctionRegistry. The API's FunctionConfiguration shape is
+// rendered from it in triggers/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace stratus::scheduler {
+
+struct CodeRef {
+  std::string sha256_hex;
+  std::string sha256_base64;  // CodeSha256
+  uint64_t size = 0;          // CodeSize
+};
+
+struct FunctionRecord {
+  std::string name;
+  std::string version = "$LATEST";
+  std::string runtime;
+  std::string handler;
+  std::string role;
+  std::string description;
+  int timeout_s = 3;
+  int memory_mb = 128;
+  // Absent unless an Environment was supplied (AWS then shows it even when empty).
+  std::optional<std::map<std::string, std::string>> environment;
+  std::vector<std::string> architectures{"x86_64"};
+  int ephemeral_storage_mb = 512;
+  std::string tracing_mode = "PassThrough";
+  std::string package_type = "Zip";
+  CodeRef code;
+  int64_t last_modified_ms = 0;
+  std::string revision_id;
+  std::map<std::string, std::string> tags;  // on the function ($LATEST record)
+  // Bumped whenever code or configuration changes, so warm sandboxes of older generations
+  // are retired instead of reused.
+  int64_t generation = 0;
+};
+
+void to_json(nlohmann::json& j, const FunctionRecord& r);
+void from_json(const nlohmann::json& j, FunctionRecord& r);
+
+}  // namespace stratus::scheduler

@@ -1,0 +1,41 @@
+// The functions Stratus knows, durable in SQLite and mirrored in memory for the hot path.
+// A write returns only after SQLite committed it, so an acknowledged change survives SIGKILL.
+// Loop thread only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/base/db.h"
+#include "runtime/base/error.h"
+#include "scheduler/function_record.h"
+
+namespace stratus::scheduler {
+
+class FunctionRegistry {
+ public:
+  // Creates the schema if needed and loads every function.
+  static Result<std::unique_ptr<FunctionRegistry>> open(Db& db);
+
+  // nullptr when there is no such function.
+  const FunctionRecord* find(const std::string& name) const;
+
+  Status create(const FunctionRecord& record);  // Conflict if the name exists
+  Status update(const FunctionRecord& record);  // NotFound if it does not
+  Status remove(const std::string& name);       // NotFound if it does not
+
+  // Names in order, starting after `marker` ("" = from the start), at most `max_items`.
+  std::vector<const FunctionRecord*> list(const std::string& marker, size_t max_items) const;
+  size_t size() const { return functions_.size(); }
+
+ private:
+  explicit FunctionRegistry(Db& db) : db_(db) {}
+  Status persist(const FunctionRecord& record);
+
+  Db& db_;
+  std::map<std::string, FunctionRecord> functions_;
+};
+
+}  // namespace stratus::scheduler

@@ -1,0 +1,41 @@
+// What the Lambda API's route handlers work with. Loop thread only.
+#pragma once
+
+#include "layers/code_store.h"
+#include "runtime/base/loop.h"
+#include "scheduler/function_registry.h"
+#include "scheduler/scheduler.h"
+#include "triggers/api_call.h"
+#include "triggers/function_name.h"
+
+namespace stratus::triggers {
+
+struct ApiContext {
+  Loop& loop;
+  scheduler::FunctionRegistry& registry;
+  layers::CodeStore& code;
+  scheduler::Scheduler& scheduler;
+  AccountScope scope;
+};
+
+using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);
+
+// Control plane (function_api.cc).
+void createFunction(ApiContext&, const ApiCallPtr&);
+void getFunction(ApiContext&, const ApiCallPtr&);
+void getFunctionConfiguration(ApiContext&, const ApiCallPtr&);
+void listFunctions(ApiContext&, const ApiCallPtr&);
+void updateFunctionCode(ApiContext&, const ApiCallPtr&);
+void updateFunctionConfiguration(ApiContext&, const ApiCallPtr&);
+void deleteFunction(ApiContext&, const ApiCallPtr&);
+void getCodeZip(ApiContext&, const ApiCallPtr&);
+// Account and tags (account_api.cc).
+void getAccountSettings(ApiContext&, const ApiCallPtr&);
+void tagResource(ApiContext&, const ApiCallPtr&);
+void untagResource(ApiContext&, const ApiCallPtr&);
+void listTags(ApiContext&, const ApiCallPtr&);
+// Data plane (invoke_api.cc).
+void invokeFunction(ApiContext&, const ApiCallPtr&);
+void invokeAsyncLegacy(ApiContext&, const ApiCallPtr&);
+
+}  // namespace stratus::triggers

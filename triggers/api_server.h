@@ -1,0 +1,38 @@
+// The Lambda-compatible HTTP API (REST 2015-03-31 and friends, as botocore sends it): routes
+// requests to handlers and answers unknown routes in AWS's error shape. Loop thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/base/http_server.h"
+#include "triggers/api_context.h"
+
+namespace stratus::triggers {
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiContext context);
+  Status listen(const std::string& host, int port);
+  int port() const { return http_.port(); }
+  void close() { http_.close(); }
+
+  // The largest request the server reads: CreateFunction's limit.
+  static constexpr uint64_t kMaxRequestBytes = 70167211;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{}" marks a parameter
+    RouteHandler handler;
+  };
+  void add(const std::string& method, const std::string& pattern, RouteHandler handler);
+  void dispatch(HttpRequest&& request, HttpRespond respond);
+
+  ApiContext context_;
+  std::vector<Route> routes_;
+  HttpServer http_;
+};
+
+}  // namespace stratus::triggers

@@ -1,0 +1,59 @@
+#include "triggers/function_shapes.h"
+
+#include "runtime/base/clock.h"
+#include "runtime/base/crypto.h"
+
+namespace stratus::triggers {
+
+nlohmann::json functionConfiguration(const scheduler::FunctionRecord& r,
+                                     const AccountScope& scope, const ShapeOptions& o) {
+  nlohmann::json j;
+  j["FunctionName"] = r.name;
+  j["FunctionArn"] = o.qualified_arn ? qualifiedArn(scope, r.name, r.version)
+                                     : functionArn(scope, r.name);
+  j["Runtime"] = r.runtime;
+  j["Role"] = r.role;
+  j["Handler"] = r.handler;
+  j["CodeSize"] = r.code.size;
+  j["Description"] = r.description;
+  j["Timeout"] = r.timeout_s;
+  j["MemorySize"] = r.memory_mb;
+  j["LastModified"] = formatAwsTimestamp(r.last_modified_ms);
+  j["CodeSha256"] = r.code.sha256_base64;
+  j["Version"] = r.version;
+  if (r.environment) j["Environment"] = {{"Variables", *r.environment}};
+  j["TracingConfig"] = {{"Mode", r.tracing_mode}};
+  j["RevisionId"] = o.revision_id.empty() ? r.revision_id : o.revision_id;
+  j["PackageType"] = r.package_type;
+  j["Architectures"] = r.architectures;
+  j["EphemeralStorage"] = {{"Size", r.ephemeral_storage_mb}};
+  j["SnapStart"] = {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}};
+  j["LoggingConfig"] = {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + r.name}};
+  switch (o.moment) {
+    case ShapeMoment::kCreated:
+      j["State"] = "Pending";
+      j["StateReason"] = "The function is being created.";
+      j["StateReasonCode"] = "Creating";
+      break;
+    case ShapeMoment::kUpdated:
+      j["State"] = "Active";
+      j["LastUpdateStatus"] = "InProgress";
+      j["LastUpdateStatusReason"] = "The function is being created.";
+      j["LastUpdateStatusReasonCode"] = "Creating";
+      break;
+    case ShapeMoment::kSettled:
+      j["State"] = "Active";
+      j["LastUpdateStatus"] = "Successful";
+      break;
+    case ShapeMoment::kListed:
+      break;
+  }
+  if (o.moment != ShapeMoment::kListed) {
+    j["RuntimeVersionConfig"] = {
+        {"RuntimeVersionArn",
+         "arn:aws:lambda:" + scope.region + "::runtime:" + sha256Hex(r.runtime)}};
+  }
+  return j;
+}
+
+}  // namespace stratus::triggers

@@ -1,0 +1,148 @@
+// Invoke (LAMBDA.md §5): RequestResponse, Event, DryRun; payload limits; X-Amz-Log-Result.
+#include <nlohmann/json.hpp>
+
+#include "runtime/base/crypto.h"
+#include "runtime/base/log.h"
+#include "triggers/api_context.h"
+#include "triggers/function_lookup.h"
+
+namespace stratus::triggers {
+
+namespace {
+
+constexpr size_t kSyncPayloadMax = 6291456;
+constexpr size_t kAsyncPayloadMax = 1048576;
+constexpr size_t kLogTailBytes = 4096;
+constexpr size_t kClientContextMax = 3583;
+
+// Lambda checks the body is JSON without caring what it holds; report the parser's detail.
+Status checkJsonPayload(const std::string& body) {
+  // accept() validates without building a DOM; parse only to explain a failure.
+  if (nlohmann::json::accept(body)) return okStatus();
+  try {
+    auto ignored = nlohmann::json::parse(body);
+    (void)ignored;
+    return okStatus();
+  } catch (const nlohmann::json::parse_error& e) {
+    return Error{ErrorCode::kInvalidRequestContent,
+                 std::string("Could not parse request body into json: Could not parse payload "
+                             "into json: ") + e.what(),
+                 {}};
+  }
+}
+
+std::string tail(const std::string& log) {
+  return log.size() <= kLogTailBytes ? log : log.substr(log.size() - kLogTailBytes);
+}
+
+// Shared by Invoke and the legacy InvokeAsync: checks and the scheduler call.
+struct Prepared {
+  scheduler::InvokeCall call;
+  std::string version;
+};
+
+Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
+                         const std::string& invocation_type) {
+  auto found = findFunction(ctx, call);
+  if (!found.ok()) {
+    // Invoke names the version it looked for, $LATEST when none was given.
+    if (found.error().code == ErrorCode::kResourceNotFound &&
+        found.error().message.rfind("Function not found: ", 0) == 0) {
+      auto ref = parseFunctionRef(call.params.at(0), call.query("Qualifier"), ctx.scope);
+      if (ref.ok()) {
+        std::string q = ref->qualifier.empty() ? "$LATEST" : ref->qualifier;
+        return Error::notFound("Function not found: " + qualifiedArn(ctx.scope, ref->name, q));
+      }
+    }
+    return found.error();
+  }
+  const std::string& body = call.request().body;
+  if (body.size() > max_payload) {
+    if (invocation_type == "Event") {
+      return Error::tooLarge(std::to_string(body.size()) +
+                             " byte payload is too large for the Event invocation type (limit " +
+                             std::to_string(max_payload) + " bytes)");
+    }
+    return Error::tooLarge("Request must be smaller than " + std::to_string(max_payload) +
+                           " bytes for the InvokeFunction operation");
+  }
+  Prepared p;
+  p.version = found->record->version;
+  p.call.function_name = found->record->name;
+  p.call.request_id = call.requestId();
+  p.call.payload = body.empty() ? "{}" : body;
+  if (!body.empty()) {
+    Status s = checkJsonPayload(body);
+    if (!s.ok()) return s.error();
+  }
+  std::string q = found->ref.qualifier;
+  p.call.invoked_function_arn = q.empty() ? functionArn(ctx.scope, found->record->name)
+                                          : qualifiedArn(ctx.scope, found->record->name, q);
+  return p;
+}
+
+void dispatchEvent(ApiContext& ctx, scheduler::InvokeCall call) {
+  std::string id = call.request_id;
+  ctx.scheduler.invoke(std::move(call), [id](Result<sandbox::InvokeResult> r) {
+    if (!r.ok()) logWarn("async invoke " + id + " failed: " + r.error().message);
+  });
+}
+
+}  // namespace
+
+void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
+  std::string type = call->request().header("x-amz-invocation-type");
+  if (type.empty()) type = "RequestResponse";
+  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
+    return call->fail(Error::validation(
+        "1 validation error detected: Value '" + type +
+        "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value "
+        "set: [Event, RequestResponse, DryRun]"));
+  }
+  auto prepared =
+      prepare(ctx, *call, type == "Event" ? kAsyncPayloadMax : kSyncPayloadMax, type);
+  if (!prepared.ok()) return call->fail(prepared.error());
+
+  if (type == "DryRun") return call->replyEmpty(204);
+
+  std::string client_context = call->request().header("x-amz-client-context");
+  if (!client_context.empty()) {
+    auto decoded = base64Decode(client_context);
+    if (client_context.size() > kClientContextMax || !decoded ||
+        !nlohmann::json::accept(*decoded)) {
+      return call->fail(Error{ErrorCode::kInvalidRequestContent,
+                              "Client context must be a valid Base64-encoded JSON object.",
+                              {}});
+    }
+    prepared->call.client_context_json = *decoded;
+  }
+
+  if (type == "Event") {
+    // Not yet durable: the async invocation queue (retries, DLQ) replaces this.
+    dispatchEvent(ctx, std::move(prepared->call));
+    return call->replyEmpty(202);
+  }
+
+  bool want_tail = call->request().header("x-amz-log-type") == "Tail";
+  std::string version = prepared->version;
+  ctx.scheduler.invoke(std::move(prepared->call), [call, want_tail, version](
+                                                      Result<sandbox::InvokeResult> r) {
+    if (!r.ok()) return call->fail(r.error());
+    HttpResponse resp;
+    resp.status = 200;
+    resp.headers = {{"Content-Type", "application/json"}, {"X-Amz-Executed-Version", version}};
+    if (sandbox::isFunctionError(r->outcome)) resp.headers.emplace_back("X-Amz-Function-Error", "Unhandled");
+    if (want_tail) resp.headers.emplace_back("X-Amz-Log-Result", base64Encode(tail(r->log_text)));
+    resp.body = std::move(r->payload);
+    call->reply(std::move(resp));
+  });
+}
+
+void invokeAsyncLegacy(ApiContext& ctx, const ApiCallPtr& call) {
+  auto prepared = prepare(ctx, *call, kAsyncPayloadMax, "Event");
+  if (!prepared.ok()) return call->fail(prepared.error());
+  dispatchEvent(ctx, std::move(prepared->call));
+  call->reply(202, {{"Status", 202}});
+}
+
+}  // namespace stratus::triggers

@@ -1,0 +1,164 @@
+// The composition root: `stratus serve --listen 127.0.0.1:PORT --data-dir DIR`.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "layers/code_store.h"
+#include "runtime/base/db.h"
+#include "runtime/base/log.h"
+#include "runtime/base/loop.h"
+#include "runtime/base/worker_pool.h"
+#include "runtime/js/js_function.h"
+#include "sandbox/isolate_sandbox.h"
+#include "scheduler/function_registry.h"
+#include "scheduler/scheduler.h"
+#include "triggers/api_server.h"
+
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 9000;
+  std::string data_dir = "data";
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  int64_t idle_timeout_s = 600;
+  size_t max_workers = 256;
+};
+
+void usage() {
+  std::cerr <<
+      "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]\n"
+      "  --listen HOST:PORT        address to serve the Lambda API on (default 127.0.0.1:9000;\n"
+      "                            port 0 picks a free port, printed at start)\n"
+      "  --data-dir DIR            SQLite database and code store (default ./data)\n"
+      "  --region NAME             region in ARNs (default us-east-1)\n"
+      "  --account-id ID           12-digit account in ARNs (default 000000000000)\n"
+      "  --idle-timeout-seconds N  idle sandboxes are discarded after N s (default 600)\n"
+      "  --max-workers N           threads running JavaScript at most (default 256)\n"
+      "  --log-level LEVEL         debug, info, warn, error (default info)\n";
+}
+
+bool parseServe(int argc, char** argv, ServeOptions& o) {
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--listen" && next(v)) {
+      auto colon = v.rfind(':');
+      if (colon == std::string::npos) return false;
+      o.host = v.substr(0, colon);
+      o.port = std::atoi(v.substr(colon + 1).c_str());
+      if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+    } else if (a == "--data-dir" && next(v)) {
+      o.data_dir = v;
+    } else if (a == "--region" && next(v)) {
+      o.region = v;
+    } else if (a == "--account-id" && next(v)) {
+      if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) return false;
+      o.account_id = v;
+    } else if (a == "--idle-timeout-seconds" && next(v)) {
+      o.idle_timeout_s = std::atoll(v.c_str());
+    } else if (a == "--max-workers" && next(v)) {
+      o.max_workers = static_cast<size_t>(std::atoll(v.c_str()));
+    } else if (a == "--log-level" && next(v)) {
+      using stratus::LogLevel;
+      stratus::setLogLevel(v == "debug" ? LogLevel::kDebug
+                           : v == "warn" ? LogLevel::kWarn
+                           : v == "error" ? LogLevel::kError
+                                          : LogLevel::kInfo);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+int serve(const ServeOptions& o, const char* argv0) {
+  using namespace stratus;
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) {
+    logError("cannot create data dir " + o.data_dir + ": " + ec.message());
+    return 1;
+  }
+  js::initializeV8(argv0);
+
+  Loop loop;
+  auto db = Db::open(o.data_dir + "/stratus.db");
+  if (!db.ok()) {
+    logError(db.error().message);
+    return 1;
+  }
+  auto registry = scheduler::FunctionRegistry::open(**db);
+  if (!registry.ok()) {
+    logError(registry.error().message);
+    return 1;
+  }
+  layers::CodeStore code(o.data_dir + "/code");
+  WorkerPool workers(o.max_workers);
+  sandbox::IsolateSandboxFactory factory(loop, workers);
+  scheduler::SchedulerOptions sched_opts;
+  sched_opts.region = o.region;
+  sched_opts.account_id = o.account_id;
+  sched_opts.idle_timeout_ms = o.idle_timeout_s * 1000;
+  scheduler::Scheduler sched(loop, **registry, code, factory, sched_opts);
+  triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched,
+                                               {o.region, o.account_id}});
+  Status listening = api.listen(o.host, o.port);
+  if (!listening.ok()) {
+    logError(listening.error().message);
+    return 1;
+  }
+  std::printf("stratus: listening on http://%s:%d (data dir %s, %zu functions)\n", o.host.c_str(),
+              api.port(), o.data_dir.c_str(), (*registry)->size());
+  std::fflush(stdout);
+
+  // SIGTERM / SIGINT: stop accepting and leave. Every acknowledged change is already
+  // committed to SQLite, so there is nothing to flush; JavaScript still running on workers
+  // is abandoned with the process rather than waited for (a handler may run for 15 minutes).
+  uv_signal_t sigterm, sigint;
+  auto on_signal = [](uv_signal_t* h, int signum) {
+    auto* l = static_cast<Loop*>(h->data);
+    logInfo(std::string("stratus: stopping on ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT"));
+    l->stop();
+  };
+  for (auto* s : {&sigterm, &sigint}) {
+    uv_signal_init(loop.raw(), s);
+    s->data = &loop;
+  }
+  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  uv_signal_start(&sigint, on_signal, SIGINT);
+
+  loop.run();
+  api.close();
+  db->reset();
+  std::fflush(stdout);
+  std::_Exit(0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2 || std::string(argv[1]) != "serve") {
+    usage();
+    return 2;
+  }
+  ServeOptions options;
+  if (!parseServe(argc, argv, options)) {
+    usage();
+    return 2;
+  }
+  return serve(options, argv[0]);
+}

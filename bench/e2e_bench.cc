@@ -48,6 +48,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "bench/zip_writer.h"
@@ -900,6 +901,27 @@ int main(int argc, char** argv) {
                 "scheduling and the rest %.3f ms\n",
                 init_s.p50_ms, dur_s.p50_ms, init_s.p50_ms + dur_s.p50_ms,
                 cold.p50_ms - init_s.p50_ms - dur_s.p50_ms);
+  {
+    // Does a cold start get slower as functions (and their idle sandboxes) pile up?
+    auto quarter = [](const auto& v, bool last) {
+      size_t q = std::max<size_t>(1, v.size() / 4);
+      using T = typename std::decay_t<decltype(v)>::value_type;
+      std::vector<T> part(last ? v.end() - static_cast<long>(q) : v.begin(),
+                          last ? v.end() : v.begin() + static_cast<long>(q));
+      if constexpr (std::is_same_v<T, double>) return statsOfMs(part).p50_ms;
+      else return statsOf(part).p50_ms;
+    };
+    if (cold_ns.size() >= 8) {
+      std::printf("  trend, p50 of the first vs last quarter of functions: cold invoke %.3f -> "
+                  "%.3f, bare isolate %.3f -> %.3f, CreateFunction %.3f -> %.3f",
+                  quarter(cold_ns, false), quarter(cold_ns, true), quarter(isolate_ns, false),
+                  quarter(isolate_ns, true), quarter(create_ns, false), quarter(create_ns, true));
+      if (init_ms.size() >= 8)
+        std::printf(", server Init Duration %.3f -> %.3f", quarter(init_ms, false),
+                    quarter(init_ms, true));
+      std::printf("\n");
+    }
+  }
   std::printf("  AIM cold invoke p50 <= 3 ms end to end: %.3f ms -> %s (p99 %.3f ms)\n",
               cold.p50_ms, verdict(cold.p50_ms <= 3.0), cold.p99_ms);
 

@@ -2,11 +2,14 @@
 //   BM_BareIsolateContext   baseline: v8::Isolate::New + Context::New + Dispose
 //   BM_ColdStart            JsFunction::create + init (hello world from a temp dir) + 1 invoke
 //                           + destroy: a full cold start without HTTP
+//   BM_ColdStartUniqueCode  the same with new code each iteration (N distinct functions)
+//   BM_BareJsCall           baseline for warm: JSON.parse + call + JSON.stringify in a warm
+//                           context
 //   BM_WarmInvokeAsync      warm invoke of `exports.handler = async () => ({ok:true})`
 //   BM_WarmInvokeCallback   warm invoke of a callback-style handler
 //   BM_Sha256_1MB / BM_Base64Encode_1MB / BM_Base64Decode_1MB   crypto.h on a 1 MB zip
 // Every benchmark reports items/s (one item = one iteration) and wall time per item. At the
-// end a summary prints each figure beside the bare-isolate baseline of the same run as a ratio,
+// end a summary prints each figure beside its baseline of the same run as a ratio,
 // because this VM's speed drifts between runs.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -150,6 +153,33 @@ void BM_ColdStart(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// (b') The same with code never seen before in this process (a new directory and source each
+// iteration, as when N distinct functions start): no code cache hit for the user's module.
+void BM_ColdStartUniqueCode(benchmark::State& state) {
+  static uint64_t unique = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string source = "// unique " + std::to_string(unique++) + "\n" + kHelloWorld;
+    JsFunctionSpec spec = specFor(source, "bench-cold-unique");
+    g_code_dirs.erase(source);
+    state.ResumeTiming();
+    std::unique_ptr<JsFunction> fn = JsFunction::create(spec);
+    JsResult init = fn->init(epochMs() + 30000);
+    if (init.outcome != JsOutcome::kOk) {
+      state.SkipWithError(("init failed: " + describe(init)).c_str());
+      break;
+    }
+    JsResult r = fn->invoke(requestFor("bench-cold-unique", 0));
+    if (r.outcome != JsOutcome::kOk) {
+      state.SkipWithError(("invoke failed: " + describe(r)).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(r.payload.data());
+    fn.reset();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 void warmInvoke(benchmark::State& state, const char* source, const std::string& name) {
   std::unique_ptr<JsFunction> fn = JsFunction::create(specFor(source, name));
   JsResult init = fn->init(epochMs() + 30000);
@@ -172,6 +202,45 @@ void warmInvoke(benchmark::State& state, const char* source, const std::string& 
     }
     benchmark::DoNotOptimize(r.payload.data());
   }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// Baseline for the warm invokes: the least V8 work an invoke does, in a warm context: parse the
+// event JSON, call a function, stringify its result, copy it out.
+void BM_BareJsCall(benchmark::State& state) {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator.get();
+  v8::Isolate* isolate = v8::Isolate::New(params);
+  {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = v8::Context::New(isolate);
+    v8::Context::Scope context_scope(context);
+    v8::Local<v8::String> source =
+        v8::String::NewFromUtf8Literal(isolate, "(function (event) { return {ok:true}; })");
+    v8::Local<v8::Value> fn_value =
+        v8::Script::Compile(context, source).ToLocalChecked()->Run(context).ToLocalChecked();
+    v8::Local<v8::Function> fn = fn_value.As<v8::Function>();
+    uint64_t n = 0;
+    for (auto _ : state) {
+      v8::HandleScope call_scope(isolate);
+      std::string event = "{\"n\":" + std::to_string(n++) + "}";
+      v8::Local<v8::Value> arg =
+          v8::JSON::Parse(context, v8::String::NewFromUtf8(isolate, event.data(),
+                                                            v8::NewStringType::kNormal,
+                                                            static_cast<int>(event.size()))
+                                       .ToLocalChecked())
+              .ToLocalChecked();
+      v8::Local<v8::Value> result = fn->Call(context, context->Global(), 1, &arg).ToLocalChecked();
+      v8::String::Utf8Value json(isolate, v8::JSON::Stringify(context, result).ToLocalChecked());
+      std::string out(*json, static_cast<size_t>(json.length()));
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  isolate->Dispose();
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -229,6 +298,8 @@ void BM_Base64Decode_1MB(benchmark::State& state) {
 
 BENCHMARK(BM_BareIsolateContext)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ColdStart)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ColdStartUniqueCode)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_BareJsCall)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_WarmInvokeAsync)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_WarmInvokeCallback)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Sha256_1MB)->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -263,47 +334,56 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       *out = it->second;
       return true;
     };
-    double base = 0;
-    bool have_base = get("BM_BareIsolateContext", &base);
-    std::printf("\n== micro_bench summary (wall time per item; ratio = item / baseline of this "
-                "run) ==\n");
-    std::printf("%-26s %12s %12s %14s  %s\n", "benchmark", "time", "items/s", "x baseline",
-                "note");
+    std::printf("\n== micro_bench summary (wall time per item; ratio = item / its baseline, "
+                "both from this run) ==\n");
+    std::printf("%-24s %12s %12s %10s  %-22s %s\n", "benchmark", "time", "items/s", "ratio",
+                "baseline", "note");
     struct Row {
       const char* name;
+      const char* baseline;  // nullptr: none
       const char* note;
     };
     const Row rows[] = {
-        {"BM_BareIsolateContext", "baseline: Isolate::New+Context::New+Dispose"},
-        {"BM_ColdStart", "create+init+invoke+destroy (aim end to end: p50 <= 3 ms)"},
-        {"BM_WarmInvokeAsync", "async () => ({ok:true})"},
-        {"BM_WarmInvokeCallback", "(e, c, cb) => cb(null, {ok:true})"},
-        {"BM_Sha256_1MB", "reference"},
-        {"BM_Base64Encode_1MB", "reference"},
-        {"BM_Base64Decode_1MB", "reference (CreateFunction's ZipFile)"},
+        {"BM_BareIsolateContext", nullptr, "baseline: Isolate::New+Context::New+Dispose"},
+        {"BM_ColdStart", "BM_BareIsolateContext",
+         "create+init+invoke+destroy (e2e aim: cold p50 <= 3 ms)"},
+        {"BM_ColdStartUniqueCode", "BM_BareIsolateContext",
+         "the same, each iteration new code (no code-cache hit)"},
+        {"BM_BareJsCall", nullptr, "baseline: JSON.parse + call + JSON.stringify, warm context"},
+        {"BM_WarmInvokeAsync", "BM_BareJsCall", "async () => ({ok:true})"},
+        {"BM_WarmInvokeCallback", "BM_BareJsCall", "(e, c, cb) => cb(null, {ok:true})"},
+        {"BM_Sha256_1MB", nullptr, "reference"},
+        {"BM_Base64Encode_1MB", nullptr, "reference"},
+        {"BM_Base64Decode_1MB", nullptr, "reference (CreateFunction's ZipFile)"},
     };
     for (const Row& row : rows) {
       double t = 0;
       if (!get(row.name, &t)) {
         auto e = errors_.find(row.name);
-        std::printf("%-26s %12s %12s %14s  %s\n", row.name, "-", "-", "-",
+        std::printf("%-24s %12s %12s %10s  %-22s %s\n", row.name, "-", "-", "-", "",
                     e != errors_.end() ? ("ERROR: " + e->second).c_str() : "not run");
         continue;
       }
       char ratio[32] = "-";
-      if (have_base && base > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", t / base);
-      std::printf("%-26s %9.1f us %12.0f %14s  %s\n", row.name, t * 1e6, 1.0 / t, ratio,
-                  row.note);
+      double base = 0;
+      if (row.baseline && get(row.baseline, &base) && base > 0)
+        std::snprintf(ratio, sizeof ratio, "%.2fx", t / base);
+      std::printf("%-24s %9.1f us %12.0f %10s  %-22s %s\n", row.name, t * 1e6, 1.0 / t, ratio,
+                  row.baseline ? row.baseline : "", row.note);
     }
-    double cold = 0, warm_async = 0, warm_cb = 0;
-    if (get("BM_ColdStart", &cold) && have_base)
+    double cold = 0, cold_unique = 0, bare = 0, call = 0, warm_async = 0, warm_cb = 0;
+    if (get("BM_ColdStart", &cold) && get("BM_BareIsolateContext", &bare))
       std::printf("cold start in process: %.3f ms = %.2fx bare isolate+context (%.3f ms); "
-                  "overhead above bare V8 %.3f ms\n",
-                  cold * 1e3, cold / base, base * 1e3, (cold - base) * 1e3);
-    if (get("BM_WarmInvokeAsync", &warm_async) && get("BM_WarmInvokeCallback", &warm_cb))
-      std::printf("warm invoke in process: async %.1f us, callback %.1f us (callback/async "
-                  "%.2fx)\n",
-                  warm_async * 1e6, warm_cb * 1e6, warm_cb / warm_async);
+                  "%.3f ms above bare V8\n",
+                  cold * 1e3, cold / bare, bare * 1e3, (cold - bare) * 1e3);
+    if (get("BM_ColdStartUniqueCode", &cold_unique) && get("BM_BareIsolateContext", &bare))
+      std::printf("cold start in process, new code: %.3f ms = %.2fx bare isolate+context\n",
+                  cold_unique * 1e3, cold_unique / bare);
+    if (get("BM_BareJsCall", &call) && get("BM_WarmInvokeAsync", &warm_async) &&
+        get("BM_WarmInvokeCallback", &warm_cb))
+      std::printf("warm invoke in process: async %.1f us (%.2fx), callback %.1f us (%.2fx) vs "
+                  "bare JS call %.1f us\n",
+                  warm_async * 1e6, warm_async / call, warm_cb * 1e6, warm_cb / call, call * 1e6);
   }
 
  private:

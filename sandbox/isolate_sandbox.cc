@@ -26,6 +26,10 @@ std::string fixed2(double v) {
 }
 
 uint64_t megabytesUsed(uint64_t bytes) { return (bytes + (1u << 20) - 1) >> 20; }
+
+// What a sandbox is assumed to hold before it has been measured, and beyond its JS heap
+// (isolate structures, code space): keeps the host budget honest for tiny heaps.
+constexpr uint64_t kBaseFootprintMb = 2;
 }  // namespace
 
 // State shared between the loop and the worker running this sandbox's JavaScript. The worker
@@ -36,6 +40,7 @@ struct IsolateSandbox::Core {
   std::unique_ptr<js::JsFunction> function;  // null until initialised
   std::atomic<SandboxState> state{SandboxState::kStarting};
   std::atomic<bool> condemned{false};
+  std::atomic<uint64_t> footprint_mb{kBaseFootprintMb};
 };
 
 IsolateSandbox::IsolateSandbox(Loop& loop, WorkerPool& workers, SandboxSpec spec)
@@ -47,6 +52,7 @@ IsolateSandbox::IsolateSandbox(Loop& loop, WorkerPool& workers, SandboxSpec spec
 IsolateSandbox::~IsolateSandbox() { condemn(); }
 
 SandboxState IsolateSandbox::state() const { return core_->state.load(); }
+uint64_t IsolateSandbox::footprintMb() const { return core_->footprint_mb.load(); }
 const SandboxSpec& IsolateSandbox::spec() const { return core_->spec; }
 
 void IsolateSandbox::condemn() {
@@ -117,6 +123,17 @@ void classify(const js::JsResult& r, const InvokeRequest& req, const SandboxSpec
 // Runs on a worker thread: initialise if needed, invoke, and write the invocation's log.
 InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, bool& reusable);
 
+// Worker thread: creates the isolate and loads the handler into core.function.
+js::JsResult initialise(IsolateSandbox::Core& core, double& init_ms) {
+  double t0 = monotonicMs();
+  auto fn = js::JsFunction::create(jsSpecFor(core.spec, core.log_stream));
+  js::JsResult init = fn->init(epochMs() + kInitTimeoutMs);
+  init_ms = monotonicMs() - t0;
+  core.footprint_mb = kBaseFootprintMb + megabytesUsed(init.heap_used_bytes);
+  if (init.outcome == js::JsOutcome::kOk) core.function = std::move(fn);
+  return init;
+}
+
 }  // namespace
 
 void IsolateSandbox::invoke(InvokeRequest request, InvokeCallback done) {
@@ -138,6 +155,28 @@ void IsolateSandbox::invoke(InvokeRequest request, InvokeCallback done) {
   });
 }
 
+void IsolateSandbox::prestart(PrestartCallback done) {
+  std::shared_ptr<Core> core = core_;
+  core->state = SandboxState::kStarting;
+  Loop* loop = &loop_;
+  workers_.submit([core, loop, done = std::move(done)]() mutable {
+    std::string error_type;
+    if (!core->function) {
+      double init_ms = 0;
+      js::JsResult init = initialise(*core, init_ms);
+      if (init.outcome != js::JsOutcome::kOk) {
+        error_type = init.error_type.empty() ? "Runtime.Unknown" : init.error_type;
+      }
+    }
+    loop->post([core, error_type, done = std::move(done)]() mutable {
+      bool failed = !error_type.empty() || core->condemned;
+      core->condemned = core->condemned || failed;
+      core->state = failed ? SandboxState::kCondemned : SandboxState::kIdle;
+      done(failed && error_type.empty() ? "Runtime.Unknown" : error_type);
+    });
+  });
+}
+
 namespace {
 
 InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, bool& reusable) {
@@ -148,10 +187,7 @@ InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, b
 
   if (!core.function) {
     log += initStartLine(spec.runtime) + "\n";
-    double t0 = monotonicMs();
-    auto fn = js::JsFunction::create(jsSpecFor(spec, core.log_stream));
-    js::JsResult init = fn->init(epochMs() + kInitTimeoutMs);
-    out.init_duration_ms = monotonicMs() - t0;
+    js::JsResult init = initialise(core, out.init_duration_ms);
     appendLines(log, init.log_lines);
     if (init.outcome != js::JsOutcome::kOk) {
       // An init failure answers this invoke with the init error; the environment is discarded.
@@ -167,7 +203,6 @@ InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, b
       reusable = false;
       return out;
     }
-    core.function = std::move(fn);
   }
 
   log += startLine(req.request_id, spec.version) + "\n";
@@ -181,6 +216,7 @@ InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, b
   js::JsResult r = core.function->invoke(jsreq);
   out.duration_ms = monotonicMs() - t0;
   heap_used = r.heap_used_bytes;
+  core.footprint_mb = kBaseFootprintMb + megabytesUsed(heap_used);
   appendLines(log, r.log_lines);
   classify(r, req, spec, out);
   reusable = r.reusable;

@@ -18,6 +18,8 @@ class IsolateSandbox : public Sandbox {
   ~IsolateSandbox() override;
 
   void invoke(InvokeRequest request, InvokeCallback done) override;
+  void prestart(PrestartCallback done) override;
+  uint64_t footprintMb() const override;
   SandboxState state() const override;
   void condemn() override;
   const SandboxSpec& spec() const override;

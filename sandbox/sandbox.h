@@ -53,11 +53,18 @@ struct InvokeResult {
 };
 
 using InvokeCallback = std::function<void(InvokeResult)>;
+// Result of prestart(): "" on success, else the init error's type.
+using PrestartCallback = std::function<void(std::string error_type)>;
 
 class Sandbox {
  public:
   virtual ~Sandbox() = default;
   virtual void invoke(InvokeRequest request, InvokeCallback done) = 0;
+  // Initialises ahead of any invocation (provisioned concurrency): the first invoke afterwards
+  // is warm, with no Init Duration. A failed init condemns the sandbox.
+  virtual void prestart(PrestartCallback done) = 0;
+  // Memory the sandbox holds now, as last measured, in MB (for the host memory budget).
+  virtual uint64_t footprintMb() const = 0;
   virtual SandboxState state() const = 0;
   // Stops any running work and marks the sandbox unusable.
   virtual void condemn() = 0;

@@ -54,4 +54,71 @@ void from_json(const nlohmann::json& j, FunctionRecord& r) {
   }
 }
 
+bool isVersionNumber(const std::string& q) {
+  return !q.empty() && q.size() <= 18 && q.find_first_not_of("0123456789") == std::string::npos;
+}
+
+const FunctionRecord* FunctionState::version(const std::string& qualifier) const {
+  if (qualifier.empty() || qualifier == "$LATEST") return &latest;
+  if (!isVersionNumber(qualifier)) return nullptr;
+  auto it = versions.find(std::stoll(qualifier));
+  return it == versions.end() ? nullptr : &it->second;
+}
+
+void to_json(nlohmann::json& j, const AliasRecord& a) {
+  j = nlohmann::json{{"name", a.name},
+                     {"function_version", a.function_version},
+                     {"description", a.description},
+                     {"additional_weights", a.additional_weights},
+                     {"revision_id", a.revision_id}};
+}
+
+void from_json(const nlohmann::json& j, AliasRecord& a) {
+  a.name = j.at("name").get<std::string>();
+  a.function_version = j.value("function_version", "");
+  a.description = j.value("description", "");
+  a.additional_weights = j.value("additional_weights", std::map<std::string, double>{});
+  a.revision_id = j.value("revision_id", "");
+}
+
+void to_json(nlohmann::json& j, const FunctionState& s) {
+  nlohmann::json versions = nlohmann::json::array();
+  for (const auto& [n, r] : s.versions) versions.push_back(r);
+  nlohmann::json aliases = nlohmann::json::array();
+  for (const auto& [n, a] : s.aliases) aliases.push_back(a);
+  nlohmann::json provisioned = nlohmann::json::object();
+  for (const auto& [q, p] : s.provisioned) {
+    provisioned[q] = {{"requested", p.requested}, {"last_modified_ms", p.last_modified_ms}};
+  }
+  j = nlohmann::json{{"latest", s.latest},       {"versions", versions},
+                     {"last_version", s.last_version}, {"aliases", aliases},
+                     {"provisioned", provisioned}};
+  if (s.reserved_concurrency) j["reserved_concurrency"] = *s.reserved_concurrency;
+}
+
+void from_json(const nlohmann::json& j, FunctionState& s) {
+  s.latest = j.at("latest").get<FunctionRecord>();
+  s.versions.clear();
+  for (const auto& v : j.value("versions", nlohmann::json::array())) {
+    FunctionRecord r = v.get<FunctionRecord>();
+    s.versions[std::stoll(r.version)] = std::move(r);
+  }
+  s.last_version = j.value("last_version", int64_t{0});
+  s.aliases.clear();
+  for (const auto& a : j.value("aliases", nlohmann::json::array())) {
+    AliasRecord alias = a.get<AliasRecord>();
+    s.aliases[alias.name] = std::move(alias);
+  }
+  s.provisioned.clear();
+  const nlohmann::json provisioned = j.value("provisioned", nlohmann::json::object());
+  for (const auto& [q, p] : provisioned.items()) {
+    s.provisioned[q] = {p.value("requested", 0), p.value("last_modified_ms", int64_t{0})};
+  }
+  if (j.contains("reserved_concurrency")) {
+    s.reserved_concurrency = j["reserved_concurrency"].get<int>();
+  } else {
+    s.reserved_concurrency.reset();
+  }
+}
+
 }  // namespace stratus::scheduler

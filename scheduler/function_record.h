@@ -43,7 +43,44 @@ struct FunctionRecord {
   int64_t generation = 0;
 };
 
+// An alias: a name for a version, optionally splitting traffic with one more version.
+struct AliasRecord {
+  std::string name;
+  std::string function_version;
+  std::string description;
+  std::map<std::string, double> additional_weights;  // version -> share of invocations
+  std::string revision_id;
+};
+
+// A provisioned concurrency request on a version or alias; its status is the scheduler's.
+struct ProvisionedConfig {
+  int requested = 0;
+  int64_t last_modified_ms = 0;
+};
+
+// Everything about one function: $LATEST, its published versions, aliases and quotas.
+// Persisted as one row, so every change to a function commits atomically.
+struct FunctionState {
+  FunctionRecord latest;
+  std::map<int64_t, FunctionRecord> versions;  // published, immutable
+  int64_t last_version = 0;                    // numbers are never reused
+  std::map<std::string, AliasRecord> aliases;
+  std::optional<int> reserved_concurrency;
+  std::map<std::string, ProvisionedConfig> provisioned;  // by qualifier
+
+  const std::string& name() const { return latest.name; }
+  // "$LATEST" or a published version number; nullptr if there is no such version.
+  const FunctionRecord* version(const std::string& qualifier) const;
+};
+
 void to_json(nlohmann::json& j, const FunctionRecord& r);
 void from_json(const nlohmann::json& j, FunctionRecord& r);
+void to_json(nlohmann::json& j, const AliasRecord& a);
+void from_json(const nlohmann::json& j, AliasRecord& a);
+void to_json(nlohmann::json& j, const FunctionState& s);
+void from_json(const nlohmann::json& j, FunctionState& s);
+
+// True for "1", "42": the qualifiers that name published versions.
+bool isVersionNumber(const std::string& qualifier);
 
 }  // namespace stratus::scheduler

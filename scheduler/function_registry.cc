@@ -12,44 +12,50 @@ Result<std::unique_ptr<FunctionRegistry>> FunctionRegistry::open(Db& db) {
   std::string bad;
   s = db.query("SELECT name, config FROM functions", {}, [&](const DbRow& row) {
     auto j = nlohmann::json::parse(row.text(1), nullptr, false);
-    if (j.is_discarded()) {
+    FunctionState state;
+    try {
+      if (j.is_discarded()) throw std::runtime_error("not JSON");
+      state = j.get<FunctionState>();
+    } catch (const std::exception&) {
       bad = row.text(0);
       return;
     }
-    FunctionRecord r = j.get<FunctionRecord>();
-    reg->functions_[r.name] = std::move(r);
+    std::string name = state.name();
+    reg->functions_[name] = std::move(state);
   });
   if (!s.ok()) return s.error();
   if (!bad.empty()) return Error::service("corrupt function record in the database: " + bad);
   return reg;
 }
 
-const FunctionRecord* FunctionRegistry::find(const std::string& name) const {
+const FunctionState* FunctionRegistry::find(const std::string& name) const {
   auto it = functions_.find(name);
   return it == functions_.end() ? nullptr : &it->second;
 }
 
-Status FunctionRegistry::persist(const FunctionRecord& record) {
-  nlohmann::json j = record;
+Status FunctionRegistry::persist(const FunctionState& state) {
+  nlohmann::json j = state;
   return db_.run("INSERT OR REPLACE INTO functions (name, config) VALUES (?1, ?2)",
-                 {record.name, j.dump()});
+                 {state.name(), j.dump()});
 }
 
-Status FunctionRegistry::create(const FunctionRecord& record) {
-  if (functions_.count(record.name)) {
-    return Error::conflict("Function already exist: " + record.name);
+Status FunctionRegistry::create(const FunctionState& state) {
+  if (functions_.count(state.name())) {
+    return Error::conflict("Function already exist: " + state.name());
   }
-  Status s = persist(record);
+  Status s = persist(state);
   if (!s.ok()) return s;
-  functions_[record.name] = record;
+  functions_[state.name()] = state;
   return okStatus();
 }
 
-Status FunctionRegistry::update(const FunctionRecord& record) {
-  if (!functions_.count(record.name)) return Error::notFound("Function not found: " + record.name);
-  Status s = persist(record);
+Status FunctionRegistry::update(const FunctionState& state) {
+  if (!functions_.count(state.name())) {
+    return Error::notFound("Function not found: " + state.name());
+  }
+  Status s = persist(state);
   if (!s.ok()) return s;
-  functions_[record.name] = record;
+  functions_[state.name()] = state;
   return okStatus();
 }
 
@@ -61,12 +67,18 @@ Status FunctionRegistry::remove(const std::string& name) {
   return okStatus();
 }
 
-std::vector<const FunctionRecord*> FunctionRegistry::list(const std::string& marker,
-                                                          size_t max_items) const {
-  std::vector<const FunctionRecord*> out;
+std::vector<const FunctionState*> FunctionRegistry::list(const std::string& marker,
+                                                         size_t max_items) const {
+  std::vector<const FunctionState*> out;
   auto it = marker.empty() ? functions_.begin() : functions_.upper_bound(marker);
   for (; it != functions_.end() && out.size() < max_items; ++it) out.push_back(&it->second);
   return out;
+}
+
+int FunctionRegistry::reservedConcurrencyTotal() const {
+  int total = 0;
+  for (const auto& [name, state] : functions_) total += state.reserved_concurrency.value_or(0);
+  return total;
 }
 
 }  // namespace stratus::scheduler

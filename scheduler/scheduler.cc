@@ -1,24 +1,43 @@
 #include "scheduler/scheduler.h"
 
+#include <algorithm>
+
+#include "runtime/base/log.h"
+#include "scheduler/placement.h"
+
 namespace stratus::scheduler {
 
+namespace {
+Error notFound(const InvokeCall& call) {
+  return Error::notFound("Function not found: " + call.invoked_function_arn);
+}
+Error hostFull() {
+  return Error{ErrorCode::kTooManyRequests, "Rate Exceeded.", "ConcurrentInvocationLimitExceeded"};
+}
+}  // namespace
+
 Scheduler::Scheduler(Loop& loop, FunctionRegistry& registry, layers::CodeStore& code,
-                     sandbox::SandboxFactory& factory, SchedulerOptions options,
-                     const Clock& clock)
+                     sandbox::SandboxFactory& factory, ConcurrencyLimiter& limiter,
+                     SchedulerOptions options, const Clock& clock, AliasRouter router)
     : loop_(loop),
       registry_(registry),
       code_(code),
       factory_(factory),
+      limiter_(limiter),
       options_(std::move(options)),
       clock_(clock),
+      router_(std::move(router)),
       reaper_(loop) {
   reaper_.start(options_.reap_interval_ms, [this] { reapIdle(); }, options_.reap_interval_ms);
 }
 
-Scheduler::~Scheduler() { reaper_.stop(); }
+Scheduler::~Scheduler() {
+  *alive_ = false;
+  reaper_.stop();
+}
 
-sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r,
-                                        const std::string& bundle_dir) const {
+sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const std::string& bundle_dir,
+                                        bool provisioned) const {
   sandbox::SandboxSpec spec;
   spec.function_name = r.name;
   spec.function_arn =
@@ -31,100 +50,340 @@ sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r,
   spec.memory_mb = r.memory_mb;
   spec.timeout_s = r.timeout_s;
   spec.region = options_.region;
+  spec.provisioned = provisioned;
   return spec;
 }
 
 void Scheduler::invoke(InvokeCall call, InvokeDone done) {
-  const FunctionRecord* record = registry_.find(call.function_name);
-  if (!record) {
-    done(Error::notFound("Function not found: " + call.invoked_function_arn));
-    return;
+  const FunctionState* state = registry_.find(call.function_name);
+  if (!state) return done(notFound(call));
+  const std::string qualifier = call.qualifier.empty() ? "$LATEST" : call.qualifier;
+  std::string version = qualifier;
+  if (qualifier != "$LATEST" && !isVersionNumber(qualifier)) {
+    auto alias = state->aliases.find(qualifier);
+    if (alias == state->aliases.end()) return done(notFound(call));
+    version = router_.pick(alias->second);
   }
-  Pool& pool = pools_[record->name];
-  // Warm first: the most recently used idle sandbox of the current generation.
-  while (!pool.idle.empty()) {
-    IdleSandbox warm = std::move(pool.idle.back());
-    pool.idle.pop_back();
-    if (warm.generation == record->generation &&
-        warm.sandbox->state() == sandbox::SandboxState::kIdle) {
-      run(std::move(warm.sandbox), record->generation, std::move(call), std::move(done));
-      return;
-    }
-  }
-  startCold(*record, std::move(call), std::move(done));
+  const FunctionRecord* record = state->version(version);
+  if (!record) return done(notFound(call));
+  auto lease = limiter_.acquire(state->name(), state->reserved_concurrency);
+  if (!lease.ok()) return done(lease.error());
+  place(*record, qualifier, std::move(call), std::move(lease).value(), std::move(done));
 }
 
-void Scheduler::startCold(const FunctionRecord& record, InvokeCall call, InvokeDone done) {
-  int64_t generation = record.generation;
-  auto cached = bundles_.find(record.code.sha256_hex);
-  if (cached != bundles_.end()) {
-    auto sb = std::shared_ptr<sandbox::Sandbox>(factory_.create(specFor(record, cached->second)));
-    run(std::move(sb), generation, std::move(call), std::move(done));
-    return;
+void Scheduler::place(const FunctionRecord& record, const std::string& qualifier,
+                      InvokeCall call, std::shared_ptr<ConcurrencyLease> lease, InvokeDone done) {
+  const auto& ids = function_slots_[record.name];
+  uint64_t provisioned_id = 0, warm_id = 0;
+  int64_t warm_used = -1;
+  auto group = provisioned_.find({record.name, qualifier});
+  bool group_fits = group != provisioned_.end() && group->second.version == record.version;
+  for (uint64_t id : ids) {
+    const Slot& s = slots_.at(id);
+    if (s.busy || !s.ready || s.version != record.version) continue;
+    if (!s.provisioned_for.empty()) {
+      if (group_fits && s.provisioned_for == qualifier && !provisioned_id) provisioned_id = id;
+    } else if (s.generation == record.generation && s.last_used_ms > warm_used) {
+      warm_id = id;  // the most recently used: the others age towards reaping
+      warm_used = s.last_used_ms;
+    }
   }
+
+  PlacementInput in;
+  in.provisioned_idle = provisioned_id != 0;
+  in.warm_idle = warm_id != 0;
+  std::vector<IdleCandidate> idle;
+  if (!in.provisioned_idle && !in.warm_idle) {
+    // Only a cold start needs the host's memory picture: the warm path stays O(own slots).
+    in.host_used_mb = hostUsedMb();
+    in.host_budget_mb = options_.host_memory_budget_mb;
+    in.cold_cost_mb = options_.cold_cost_mb;
+    for (const auto& [id, s] : slots_) {
+      if (!s.busy && s.ready && s.provisioned_for.empty()) {
+        uint64_t mb = s.sandbox->footprintMb();
+        idle.push_back({id, mb, s.last_used_ms});
+        in.evictable_mb += mb;
+      }
+    }
+  }
+
+  switch (scheduler::place(in)) {
+    case PlacementKind::kProvisioned:
+      return run(provisioned_id, std::move(call), std::move(lease), std::move(done));
+    case PlacementKind::kWarm:
+      return run(warm_id, std::move(call), std::move(lease), std::move(done));
+    case PlacementKind::kRefuse:
+      logWarn("host memory budget of " + std::to_string(options_.host_memory_budget_mb) +
+              " MB is full; throttling " + record.name);
+      return done(hostFull());
+    case PlacementKind::kEvictThenCold: {
+      uint64_t over = in.host_used_mb + in.cold_cost_mb - in.host_budget_mb;
+      for (uint64_t id : chooseEvictions(std::move(idle), over)) dropSlot(id);
+      break;
+    }
+    case PlacementKind::kCold:
+      break;
+  }
+  FunctionRecord copy = record;
+  withBundle(record, [this, alive = alive_, copy, call = std::move(call), lease = std::move(lease),
+                      done = std::move(done)](Result<std::string> bundle) mutable {
+    if (!*alive) return;
+    if (!bundle.ok()) return done(bundle.error());
+    uint64_t id = addSlot(copy, *bundle, "");
+    run(id, std::move(call), std::move(lease), std::move(done));
+  });
+}
+
+void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<ConcurrencyLease> lease,
+                    InvokeDone done) {
+  Slot& slot = slots_.at(slot_id);
+  slot.busy = true;
+  slot.last_used_ms = clock_.nowMs();
+  std::string version = slot.version;
+  sandbox::InvokeRequest req{call.request_id, std::move(call.payload),
+                             std::move(call.invoked_function_arn),
+                             std::move(call.client_context_json)};
+  slot.sandbox->invoke(std::move(req), [this, alive = alive_, slot_id, version,
+                                        lease = std::move(lease), done = std::move(done)](
+                                           sandbox::InvokeResult result) mutable {
+    lease.reset();  // the unit is free as soon as the sandbox is
+    if (!*alive) return;
+    auto it = slots_.find(slot_id);
+    if (it != slots_.end()) {
+      Slot& s = it->second;
+      s.busy = false;
+      s.ready = true;
+      s.last_used_ms = clock_.nowMs();
+      bool reusable = s.sandbox->state() == sandbox::SandboxState::kIdle;
+      if (s.provisioned_for.empty()) {
+        if (!reusable || s.generation != currentGeneration(s.function, s.version)) dropSlot(slot_id);
+      } else {
+        auto g = provisioned_.find({s.function, s.provisioned_for});
+        bool wanted = g != provisioned_.end() && g->second.version == s.version;
+        if (!reusable || !wanted) {
+          std::string function = s.function, qualifier = s.provisioned_for;
+          dropSlot(slot_id);
+          if (wanted) provision(function, qualifier);  // replace the lost environment
+        }
+      }
+    }
+    done(InvokeOutput{std::move(result), version});
+  });
+}
+
+void Scheduler::withBundle(const FunctionRecord& record,
+                           std::function<void(Result<std::string>)> then) {
+  auto cached = bundles_.find(record.code.sha256_hex);
+  if (cached != bundles_.end()) return then(cached->second);
   // First start of this code since the server started: make sure its bundle is on disk
   // (re-extracting after a crash if needed), off the loop.
   auto hex = record.code.sha256_hex;
   auto found = std::make_shared<Result<layers::StoredCode>>(Error::service("not run"));
-  loop_.runInPool([this, hex, found] { *found = code_.get(hex); },
-                  [this, hex, found, call = std::move(call), done = std::move(done)]() mutable {
-                    if (!found->ok()) {
-                      done(found->error());
-                      return;
-                    }
+  layers::CodeStore* store = &code_;
+  loop_.runInPool([store, hex, found] { *found = store->get(hex); },
+                  [this, alive = alive_, hex, found, then = std::move(then)] {
+                    if (!*alive) return;
+                    if (!found->ok()) return then(found->error());
                     bundles_[hex] = (*found)->bundle_dir;
-                    const FunctionRecord* now = registry_.find(call.function_name);
-                    if (!now) {
-                      done(Error::notFound("Function not found: " + call.invoked_function_arn));
-                      return;
-                    }
-                    startCold(*now, std::move(call), std::move(done));
+                    then((*found)->bundle_dir);
                   });
 }
 
-void Scheduler::run(std::shared_ptr<sandbox::Sandbox> sb, int64_t generation, InvokeCall call,
-                    InvokeDone done) {
-  std::string name = call.function_name;
-  pools_[name].busy++;
-  sandbox::InvokeRequest req{call.request_id, std::move(call.payload),
-                             std::move(call.invoked_function_arn),
-                             std::move(call.client_context_json)};
-  sb->invoke(std::move(req), [this, sb, generation, name,
-                              done = std::move(done)](sandbox::InvokeResult result) mutable {
-    Pool& pool = pools_[name];
-    pool.busy--;
-    const FunctionRecord* now = registry_.find(name);
-    if (now && now->generation == generation &&
-        sb->state() == sandbox::SandboxState::kIdle) {
-      pool.idle.push_back({std::move(sb), generation, clock_.nowMs()});
-    }
-    done(std::move(result));
-  });
+uint64_t Scheduler::addSlot(const FunctionRecord& record, const std::string& bundle_dir,
+                            const std::string& provisioned_for) {
+  uint64_t id = next_slot_id_++;
+  Slot slot;
+  slot.sandbox = std::shared_ptr<sandbox::Sandbox>(
+      factory_.create(specFor(record, bundle_dir, !provisioned_for.empty())));
+  slot.function = record.name;
+  slot.version = record.version;
+  slot.provisioned_for = provisioned_for;
+  slot.generation = record.generation;
+  slot.last_used_ms = clock_.nowMs();
+  slots_.emplace(id, std::move(slot));
+  function_slots_[record.name].push_back(id);
+  return id;
+}
+
+void Scheduler::dropSlot(uint64_t id) {
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return;
+  if (!it->second.busy) it->second.sandbox->condemn();
+  auto fs = function_slots_.find(it->second.function);
+  if (fs != function_slots_.end()) {
+    auto& v = fs->second;
+    v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    if (v.empty()) function_slots_.erase(fs);
+  }
+  slots_.erase(it);
+}
+
+int64_t Scheduler::currentGeneration(const std::string& function,
+                                     const std::string& version) const {
+  const FunctionState* state = registry_.find(function);
+  const FunctionRecord* r = state ? state->version(version) : nullptr;
+  return r ? r->generation : -1;
 }
 
 void Scheduler::retire(const std::string& function_name) {
-  auto it = pools_.find(function_name);
-  if (it == pools_.end()) return;
-  it->second.idle.clear();
-  if (it->second.busy == 0 && !registry_.find(function_name)) pools_.erase(it);
+  auto fs = function_slots_.find(function_name);
+  if (fs == function_slots_.end()) return;
+  std::vector<uint64_t> stale;
+  for (uint64_t id : fs->second) {
+    const Slot& s = slots_.at(id);
+    if (!s.busy && s.generation != currentGeneration(s.function, s.version)) stale.push_back(id);
+  }
+  for (uint64_t id : stale) dropSlot(id);
 }
 
-void Scheduler::reapIdle() {
-  int64_t cutoff = clock_.nowMs() - options_.idle_timeout_ms;
-  for (auto& [name, pool] : pools_) {
-    // The front holds the least recently used.
-    while (!pool.idle.empty() && pool.idle.front().idle_since_ms <= cutoff) pool.idle.pop_front();
+void Scheduler::forget(const std::string& function_name, const std::string& version) {
+  for (auto it = provisioned_.begin(); it != provisioned_.end();) {
+    bool match = it->first.first == function_name && (version.empty() || it->second.version == version);
+    it = match ? provisioned_.erase(it) : std::next(it);
+  }
+  auto fs = function_slots_.find(function_name);
+  if (fs == function_slots_.end()) return;
+  std::vector<uint64_t> gone;
+  for (uint64_t id : fs->second) {
+    const Slot& s = slots_.at(id);
+    if (!s.busy && (version.empty() || s.version == version)) gone.push_back(id);
+  }
+  for (uint64_t id : gone) dropSlot(id);
+}
+
+void Scheduler::provision(const std::string& function, const std::string& qualifier) {
+  const FunctionState* state = registry_.find(function);
+  auto cfg = state ? state->provisioned.find(qualifier) : decltype(state->provisioned.end()){};
+  GroupKey key{function, qualifier};
+  std::string version;
+  if (state && cfg != state->provisioned.end()) {
+    auto alias = state->aliases.find(qualifier);
+    version = alias != state->aliases.end() ? alias->second.function_version : qualifier;
+  }
+  const FunctionRecord* record = state && !version.empty() ? state->version(version) : nullptr;
+
+  // Sandboxes of this group that no longer fit (config gone, or the alias moved) go.
+  auto& group = provisioned_[key];
+  if (!record || group.version != version) {
+    std::vector<uint64_t> old;
+    auto fs = function_slots_.find(function);
+    if (fs != function_slots_.end()) {
+      for (uint64_t id : fs->second) {
+        const Slot& s = slots_.at(id);
+        if (s.provisioned_for == qualifier && !s.busy) old.push_back(id);
+      }
+    }
+    for (uint64_t id : old) dropSlot(id);
+    group.failure.clear();
+  }
+  if (!record) {
+    provisioned_.erase(key);
+    return;
+  }
+  group.version = version;
+  group.requested = cfg->second.requested;
+
+  std::vector<uint64_t> mine;
+  if (auto fs = function_slots_.find(function); fs != function_slots_.end()) {
+    for (uint64_t id : fs->second) {
+      if (slots_.at(id).provisioned_for == qualifier) mine.push_back(id);
+    }
+  }
+  for (size_t i = mine.size(); i > static_cast<size_t>(group.requested); --i) {
+    if (!slots_.at(mine[i - 1]).busy) dropSlot(mine[i - 1]);
+  }
+  int missing = group.requested - static_cast<int>(mine.size());
+  if (missing <= 0 || !group.failure.empty()) return;
+  FunctionRecord copy = *record;
+  withBundle(*record, [this, alive = alive_, copy, qualifier, missing](Result<std::string> bundle) {
+    if (!*alive) return;
+    auto g = provisioned_.find({copy.name, qualifier});
+    if (g == provisioned_.end() || g->second.version != copy.version) return;
+    if (!bundle.ok()) {
+      g->second.failure = "Runtime.Unknown";
+      return;
+    }
+    for (int i = 0; i < missing; ++i) {
+      uint64_t id = addSlot(copy, *bundle, qualifier);
+      slots_.at(id).busy = true;  // starting
+      slots_.at(id).sandbox->prestart([this, alive, id, key = GroupKey{copy.name, qualifier}](
+                                          std::string error_type) {
+        if (!*alive) return;
+        auto it = slots_.find(id);
+        if (it == slots_.end()) return;
+        it->second.busy = false;
+        if (!error_type.empty()) {
+          auto g2 = provisioned_.find(key);
+          if (g2 != provisioned_.end()) g2->second.failure = error_type;
+          dropSlot(id);
+          return;
+        }
+        it->second.ready = true;
+      });
+    }
+  });
+}
+
+void Scheduler::provisionAll() {
+  for (const FunctionState* state : registry_.list("", registry_.size())) {
+    for (const auto& [qualifier, cfg] : state->provisioned) provision(state->name(), qualifier);
   }
 }
 
+ProvisionedStatus Scheduler::provisionedStatus(const std::string& function,
+                                               const std::string& qualifier) const {
+  ProvisionedStatus st;
+  auto g = provisioned_.find({function, qualifier});
+  if (g == provisioned_.end()) {
+    st.status = "IN_PROGRESS";
+    return st;
+  }
+  st.requested = g->second.requested;
+  if (auto fs = function_slots_.find(function); fs != function_slots_.end()) {
+    for (uint64_t id : fs->second) {
+      const Slot& s = slots_.at(id);
+      if (s.provisioned_for != qualifier || !s.ready) continue;
+      st.allocated++;
+      if (!s.busy) st.available++;
+    }
+  }
+  if (!g->second.failure.empty()) {
+    st.status = "FAILED";
+    st.reason = "FUNCTION_ERROR_INIT_FAILURE";
+  } else {
+    st.status = st.allocated >= st.requested ? "READY" : "IN_PROGRESS";
+  }
+  return st;
+}
+
+void Scheduler::reapIdle() {
+  std::vector<IdleCandidate> idle;
+  for (const auto& [id, s] : slots_) {
+    if (!s.busy && s.ready && s.provisioned_for.empty()) idle.push_back({id, 0, s.last_used_ms});
+  }
+  for (uint64_t id : chooseReaped(idle, clock_.nowMs() - options_.idle_timeout_ms)) dropSlot(id);
+}
+
 size_t Scheduler::idleCount(const std::string& function_name) const {
-  auto it = pools_.find(function_name);
-  return it == pools_.end() ? 0 : it->second.idle.size();
+  size_t n = 0;
+  if (auto fs = function_slots_.find(function_name); fs != function_slots_.end()) {
+    for (uint64_t id : fs->second) n += slots_.at(id).busy ? 0 : 1;
+  }
+  return n;
 }
 
 size_t Scheduler::busyCount(const std::string& function_name) const {
-  auto it = pools_.find(function_name);
-  return it == pools_.end() ? 0 : it->second.busy;
+  size_t n = 0;
+  if (auto fs = function_slots_.find(function_name); fs != function_slots_.end()) {
+    for (uint64_t id : fs->second) n += slots_.at(id).busy ? 1 : 0;
+  }
+  return n;
+}
+
+uint64_t Scheduler::hostUsedMb() const {
+  uint64_t mb = 0;
+  for (const auto& [id, s] : slots_) mb += s.sandbox->footprintMb();
+  return mb;
 }
 
 }  // namespace stratus::scheduler

@@ -1,22 +1,25 @@
-// Routes an invocation to a sandbox: reuse a warm one of the function's current generation,
-// else start a cold one; return it to the warm pool afterwards unless it was condemned or the
-// function changed meanwhile. Idle sandboxes are reaped after idle_timeout_ms.
+// Routes an invocation to a sandbox. Resolves the qualifier (alias weights included), takes a
+// concurrency lease, then places the call (placement.h): an idle provisioned sandbox, a warm
+// one of the version's current generation, or a cold start within the host memory budget,
+// evicting least-recently-used idle sandboxes first. One invocation per sandbox at a time.
+// Also keeps provisioned concurrency: sandboxes initialised ahead, never reaped.
 // Loop thread only; callbacks run on the loop.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
+#include <vector>
 
 #include "layers/code_store.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/error.h"
 #include "runtime/base/loop.h"
 #include "sandbox/sandbox.h"
+#include "scheduler/alias_router.h"
+#include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
 
 namespace stratus::scheduler {
@@ -26,63 +29,114 @@ struct SchedulerOptions {
   std::string account_id = "000000000000";
   int64_t idle_timeout_ms = 10 * 60 * 1000;  // Lambda keeps idle environments for minutes
   int64_t reap_interval_ms = 5000;
+  uint64_t host_memory_budget_mb = 8192;
+  uint64_t cold_cost_mb = 8;  // expected footprint of a sandbox not yet measured
 };
 
 struct InvokeCall {
   std::string function_name;
+  std::string qualifier;  // "", "$LATEST", a version number or an alias
   std::string request_id;
   std::string payload;
   std::string invoked_function_arn;
   std::string client_context_json;
 };
 
-using InvokeDone = std::function<void(Result<sandbox::InvokeResult>)>;
+struct InvokeOutput {
+  sandbox::InvokeResult result;
+  std::string executed_version;
+};
+
+using InvokeDone = std::function<void(Result<InvokeOutput>)>;
+
+struct ProvisionedStatus {
+  int requested = 0;
+  int allocated = 0;  // initialised and alive
+  int available = 0;  // of those, idle now
+  std::string status;  // IN_PROGRESS, READY, FAILED
+  std::string reason;  // with FAILED
+};
 
 class Scheduler {
  public:
   Scheduler(Loop& loop, FunctionRegistry& registry, layers::CodeStore& code,
-            sandbox::SandboxFactory& factory, SchedulerOptions options,
-            const Clock& clock = SystemClock::instance());
+            sandbox::SandboxFactory& factory, ConcurrencyLimiter& limiter,
+            SchedulerOptions options, const Clock& clock = SystemClock::instance(),
+            AliasRouter router = AliasRouter());
   ~Scheduler();
 
   void invoke(InvokeCall call, InvokeDone done);
 
-  // The function's code or configuration changed, or it was deleted: its idle sandboxes go
-  // now; busy ones finish their invocation and are then dropped.
+  // $LATEST's code or configuration changed: its idle sandboxes go now; busy ones finish
+  // their invocation and are then dropped.
   void retire(const std::string& function_name);
+  // The function (or one version of it) was deleted.
+  void forget(const std::string& function_name, const std::string& version = "");
 
-  // Drops idle sandboxes unused for longer than the idle timeout. Called by a timer; public
-  // so tests can drive it with a ManualClock.
+  // Brings the provisioned sandboxes of (function, qualifier) to the registry's requested
+  // count (0 or no config: none), for the version the qualifier names now.
+  void provision(const std::string& function_name, const std::string& qualifier);
+  ProvisionedStatus provisionedStatus(const std::string& function_name,
+                                      const std::string& qualifier) const;
+  // Starts every provisioned configuration in the registry (server start).
+  void provisionAll();
+
+  // Drops on-demand sandboxes idle for longer than the idle timeout. Called by a timer;
+  // public so tests can drive it with a ManualClock.
   void reapIdle();
 
   size_t idleCount(const std::string& function_name) const;
   size_t busyCount(const std::string& function_name) const;
+  uint64_t hostUsedMb() const;
 
  private:
-  struct IdleSandbox {
+  struct Slot {
     std::shared_ptr<sandbox::Sandbox> sandbox;
-    int64_t generation;
-    int64_t idle_since_ms;
+    std::string function;
+    std::string version;
+    std::string provisioned_for;  // the qualifier of its provisioned config, "" on demand
+    int64_t generation = 0;
+    int64_t last_used_ms = 0;
+    bool busy = false;
+    bool ready = false;  // initialised (after prestart or a first invoke)
   };
-  struct Pool {
-    std::deque<IdleSandbox> idle;  // most recently used at the back
-    size_t busy = 0;
+  struct ProvisionedGroup {
+    std::string version;
+    int requested = 0;
+    std::string failure;  // init error type once one failed
   };
+  using GroupKey = std::pair<std::string, std::string>;  // function, qualifier
 
-  void startCold(const FunctionRecord& record, InvokeCall call, InvokeDone done);
-  void run(std::shared_ptr<sandbox::Sandbox> sb, int64_t generation, InvokeCall call,
+  void place(const FunctionRecord& record, const std::string& qualifier, InvokeCall call,
+             std::shared_ptr<ConcurrencyLease> lease, InvokeDone done);
+  void run(uint64_t slot_id, InvokeCall call, std::shared_ptr<ConcurrencyLease> lease,
            InvokeDone done);
-  sandbox::SandboxSpec specFor(const FunctionRecord& record, const std::string& bundle_dir) const;
+  // Calls `then` with the record's bundle dir, extracting it first if this server has not
+  // seen it yet (off the loop).
+  void withBundle(const FunctionRecord& record, std::function<void(Result<std::string>)> then);
+  uint64_t addSlot(const FunctionRecord& record, const std::string& bundle_dir,
+                   const std::string& provisioned_for);
+  void dropSlot(uint64_t id);
+  int64_t currentGeneration(const std::string& function, const std::string& version) const;
+  sandbox::SandboxSpec specFor(const FunctionRecord& record, const std::string& bundle_dir,
+                               bool provisioned) const;
 
   Loop& loop_;
   FunctionRegistry& registry_;
   layers::CodeStore& code_;
   sandbox::SandboxFactory& factory_;
+  ConcurrencyLimiter& limiter_;
   SchedulerOptions options_;
   const Clock& clock_;
-  std::map<std::string, Pool> pools_;
+  AliasRouter router_;
+  uint64_t next_slot_id_ = 1;
+  std::map<uint64_t, Slot> slots_;
+  std::map<std::string, std::vector<uint64_t>> function_slots_;
+  std::map<GroupKey, ProvisionedGroup> provisioned_;
   std::map<std::string, std::string> bundles_;  // code sha256 hex -> verified bundle dir
   Timer reaper_;
+  // Invocations still running hold this; they drop their results quietly once it is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace stratus::scheduler

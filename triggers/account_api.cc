@@ -9,7 +9,6 @@ namespace stratus::triggers {
 namespace {
 
 constexpr int64_t kTotalCodeSize = 80530636800;
-constexpr int64_t kAccountConcurrency = 1000;
 
 // Tags live on unqualified function ARNs.
 Result<std::string> taggedFunction(ApiContext& ctx, const std::string& arn) {
@@ -36,14 +35,17 @@ Result<std::string> taggedFunction(ApiContext& ctx, const std::string& arn) {
 void getAccountSettings(ApiContext& ctx, const ApiCallPtr& call) {
   uint64_t code_bytes = 0;
   auto all = ctx.registry.list("", ctx.registry.size());
-  for (const auto* r : all) code_bytes += r->code.size;
+  for (const auto* state : all) {
+    code_bytes += state->latest.code.size;
+    for (const auto& [n, v] : state->versions) code_bytes += v.code.size;
+  }
   nlohmann::json out{
       {"AccountLimit",
        {{"TotalCodeSize", kTotalCodeSize},
         {"CodeSizeUnzipped", 262144000},
         {"CodeSizeZipped", 52428800},
-        {"ConcurrentExecutions", kAccountConcurrency},
-        {"UnreservedConcurrentExecutions", kAccountConcurrency}}},
+        {"ConcurrentExecutions", ctx.limiter.accountLimit()},
+        {"UnreservedConcurrentExecutions", ctx.limiter.unreservedLimit()}}},
       {"AccountUsage", {{"TotalCodeSize", code_bytes}, {"FunctionCount", all.size()}}}};
   call->reply(200, out);
 }
@@ -56,13 +58,14 @@ void tagResource(ApiContext& ctx, const ApiCallPtr& call) {
   if (!body->contains("Tags") || !(*body)["Tags"].is_object() || (*body)["Tags"].empty()) {
     return call->fail(Error::invalidParameter("An error occurred and the request cannot be processed."));
   }
-  scheduler::FunctionRecord record = *ctx.registry.find(*name);
+  scheduler::FunctionState state = *ctx.registry.find(*name);
+  auto& tags = state.latest.tags;
   size_t fresh = 0;
-  for (auto& [k, v] : (*body)["Tags"].items()) fresh += record.tags.count(k) ? 0 : 1;
-  Status s = validateTags((*body)["Tags"], record.tags.size() + fresh - (*body)["Tags"].size());
+  for (auto& [k, v] : (*body)["Tags"].items()) fresh += tags.count(k) ? 0 : 1;
+  Status s = validateTags((*body)["Tags"], tags.size() + fresh - (*body)["Tags"].size());
   if (!s.ok()) return call->fail(s.error());
-  for (auto& [k, v] : (*body)["Tags"].items()) record.tags[k] = v.get<std::string>();
-  s = ctx.registry.update(record);
+  for (auto& [k, v] : (*body)["Tags"].items()) tags[k] = v.get<std::string>();
+  s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   call->replyEmpty(204);
 }
@@ -75,9 +78,9 @@ void untagResource(ApiContext& ctx, const ApiCallPtr& call) {
         "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: "
         "Member must not be null"));
   }
-  scheduler::FunctionRecord record = *ctx.registry.find(*name);
-  for (const auto& key : call->queryAll("tagKeys")) record.tags.erase(key);
-  Status s = ctx.registry.update(record);
+  scheduler::FunctionState state = *ctx.registry.find(*name);
+  for (const auto& key : call->queryAll("tagKeys")) state.latest.tags.erase(key);
+  Status s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   call->replyEmpty(204);
 }
@@ -86,7 +89,7 @@ void listTags(ApiContext& ctx, const ApiCallPtr& call) {
   auto name = taggedFunction(ctx, call->params.at(0));
   if (!name.ok()) return call->fail(name.error());
   nlohmann::json tags = nlohmann::json::object();
-  for (const auto& [k, v] : ctx.registry.find(*name)->tags) tags[k] = v;
+  for (const auto& [k, v] : ctx.registry.find(*name)->latest.tags) tags[k] = v;
   call->reply(200, {{"Tags", tags}});
 }
 

@@ -43,7 +43,7 @@ void ApiCall::reply(int status, const nlohmann::json& body) {
   HttpResponse r;
   r.status = status;
   r.headers = {{"Content-Type", "application/json"}};
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   reply(std::move(r));
 }
 

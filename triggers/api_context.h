@@ -3,6 +3,7 @@
 
 #include "layers/code_store.h"
 #include "runtime/base/loop.h"
+#include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_call.h"
@@ -15,6 +16,7 @@ struct ApiContext {
   scheduler::FunctionRegistry& registry;
   layers::CodeStore& code;
   scheduler::Scheduler& scheduler;
+  scheduler::ConcurrencyLimiter& limiter;
   AccountScope scope;
 };
 
@@ -34,6 +36,21 @@ void getAccountSettings(ApiContext&, const ApiCallPtr&);
 void tagResource(ApiContext&, const ApiCallPtr&);
 void untagResource(ApiContext&, const ApiCallPtr&);
 void listTags(ApiContext&, const ApiCallPtr&);
+// Versions and aliases (version_api.cc, alias_api.cc).
+void publishVersion(ApiContext&, const ApiCallPtr&);
+void listVersionsByFunction(ApiContext&, const ApiCallPtr&);
+void createAlias(ApiContext&, const ApiCallPtr&);
+void getAlias(ApiContext&, const ApiCallPtr&);
+void updateAlias(ApiContext&, const ApiCallPtr&);
+void deleteAlias(ApiContext&, const ApiCallPtr&);
+void listAliases(ApiContext&, const ApiCallPtr&);
+// Concurrency (concurrency_api.cc).
+void putFunctionConcurrency(ApiContext&, const ApiCallPtr&);
+void getFunctionConcurrency(ApiContext&, const ApiCallPtr&);
+void deleteFunctionConcurrency(ApiContext&, const ApiCallPtr&);
+void putProvisionedConcurrency(ApiContext&, const ApiCallPtr&);
+void getProvisionedConcurrency(ApiContext&, const ApiCallPtr&);  // or List with ?List=ALL
+void deleteProvisionedConcurrency(ApiContext&, const ApiCallPtr&);
 // Data plane (invoke_api.cc).
 void invokeFunction(ApiContext&, const ApiCallPtr&);
 void invokeAsyncLegacy(ApiContext&, const ApiCallPtr&);

@@ -18,6 +18,7 @@ int statusFor(ErrorCode code) {
     case ErrorCode::kAccessDenied: return 403;
     case ErrorCode::kUnknownOperation: return 404;
     case ErrorCode::kMethodNotAllowed: return 405;
+    case ErrorCode::kProvisionedConcurrencyConfigNotFound: return 404;
     case ErrorCode::kService: return 500;
   }
   return 500;
@@ -37,6 +38,8 @@ const char* typeNameFor(ErrorCode code) {
     case ErrorCode::kAccessDenied: return "AccessDeniedException";
     case ErrorCode::kUnknownOperation: return "UnknownOperationException";
     case ErrorCode::kMethodNotAllowed: return "MethodNotAllowedException";
+    case ErrorCode::kProvisionedConcurrencyConfigNotFound:
+      return "ProvisionedConcurrencyConfigNotFoundException";
     case ErrorCode::kService: return "ServiceException";
   }
   return "ServiceException";
@@ -71,7 +74,10 @@ HttpResponse errorResponse(const Error& error, const std::string& request_id) {
   r.headers = {{"Content-Type", "application/json"},
                {"x-amzn-ErrorType", typeNameFor(error.code)},
                {"x-amzn-RequestId", request_id}};
-  r.body = body.dump();
+  // Throttled clients may retry after a second (botocore reads it as retryAfterSeconds).
+  if (error.code == ErrorCode::kTooManyRequests) r.headers.emplace_back("Retry-After", "1");
+  // Messages may quote the caller's bytes, which need not be UTF-8: replace, never throw.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -8,13 +8,14 @@
 #include "triggers/function_lookup.h"
 #include "triggers/function_shapes.h"
 #include "triggers/function_validation.h"
+#include "triggers/function_versions.h"
+#include "triggers/list_paging.h"
 
 namespace stratus::triggers {
 
 namespace {
 
 constexpr size_t kMaxZippedBytes = 52428800;
-constexpr size_t kListPageMax = 50;
 
 const char* kCannotUnzip =
     "Could not unzip uploaded file. Please check your file, then try to upload again.";
@@ -63,8 +64,21 @@ void touch(scheduler::FunctionRecord& r) {
   r.generation++;
 }
 
-nlohmann::json settledShape(ApiContext& ctx, const scheduler::FunctionRecord& r) {
-  return functionConfiguration(r, ctx.scope, {ShapeMoment::kSettled, "", false});
+// Get*'s view of what a request named: the ARN carries the qualifier it was asked with.
+nlohmann::json settledShape(ApiContext& ctx, const FoundFunction& f) {
+  return functionConfiguration(*f.record, ctx.scope, {ShapeMoment::kSettled, "", f.ref.qualifier});
+}
+
+// The answer to a code change with Publish:true is the new version, with an unqualified ARN
+// (as Lambda's, observed).
+Result<nlohmann::json> publishIfAsked(ApiContext& ctx, const nlohmann::json& body,
+                                      scheduler::FunctionState& state, ShapeMoment moment) {
+  if (!body.value("Publish", false)) {
+    return functionConfiguration(state.latest, ctx.scope, {moment, uuid4(), ""});
+  }
+  auto version = publishLatest(state, nlohmann::json::object());
+  if (!version.ok()) return version.error();
+  return functionConfiguration(*version, ctx.scope, {moment, uuid4(), ""});
 }
 
 }  // namespace
@@ -98,7 +112,7 @@ void createFunction(ApiContext& ctx, const ApiCallPtr& call) {
   if (!zip.ok()) return call->fail(zip.error());
 
   storeCode(ctx, std::move(zip).value(),
-            [&ctx, call, record](Result<layers::StoredCode> code) mutable {
+            [&ctx, call, record, body = *body](Result<layers::StoredCode> code) mutable {
               if (!code.ok()) return call->fail(code.error());
               // Checked again: another create of the same name may have finished meanwhile.
               if (ctx.registry.find(record.name)) {
@@ -106,12 +120,15 @@ void createFunction(ApiContext& ctx, const ApiCallPtr& call) {
               }
               setCode(record, *code);
               touch(record);
-              Status created = ctx.registry.create(record);
-              if (!created.ok()) return call->fail(created.error());
+              scheduler::FunctionState state;
+              state.latest = record;
               // The code is extracted before we answer, so the function is usable at once; the
               // answer still says Pending, as Lambda's does (waiters expect it).
-              call->reply(201, functionConfiguration(record, ctx.scope,
-                                                     {ShapeMoment::kCreated, uuid4(), false}));
+              auto shape = publishIfAsked(ctx, body, state, ShapeMoment::kCreated);
+              if (!shape.ok()) return call->fail(shape.error());
+              Status created = ctx.registry.create(state);
+              if (!created.ok()) return call->fail(created.error());
+              call->reply(201, *shape);
             });
 }
 
@@ -122,37 +139,27 @@ void getFunction(ApiContext& ctx, const ApiCallPtr& call) {
   std::string host = call->request().header("host");
   if (host.empty()) host = "127.0.0.1";
   nlohmann::json out;
-  out["Configuration"] = settledShape(ctx, r);
+  out["Configuration"] = settledShape(ctx, *found);
   out["Code"] = {{"RepositoryType", "S3"},
                  {"Location", "http://" + host + "/_stratus/code/" + r.code.sha256_hex + ".zip"}};
-  if (!r.tags.empty()) out["Tags"] = r.tags;
+  const auto& tags = found->state->latest.tags;
+  if (!tags.empty()) out["Tags"] = tags;
+  if (found->state->reserved_concurrency) {
+    out["Concurrency"] = {{"ReservedConcurrentExecutions", *found->state->reserved_concurrency}};
+  }
   call->reply(200, out);
 }
 
 void getFunctionConfiguration(ApiContext& ctx, const ApiCallPtr& call) {
   auto found = findFunction(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
-  call->reply(200, settledShape(ctx, *found->record));
+  call->reply(200, settledShape(ctx, *found));
 }
 
 void listFunctions(ApiContext& ctx, const ApiCallPtr& call) {
-  size_t max_items = kListPageMax;
-  if (call->hasQuery("MaxItems")) {
-    const std::string text = call->query("MaxItems");
-    long n = 0;
-    try {
-      n = std::stol(text);
-    } catch (...) {
-      n = 0;
-    }
-    if (n < 1 || n > 10000) {
-      return call->fail(Error::validation(
-          "1 validation error detected: Value '" + text +
-          "' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and "
-          "10000"));
-    }
-    max_items = std::min<size_t>(static_cast<size_t>(n), kListPageMax);
-  }
+  auto max = maxItemsFromQuery(*call);
+  if (!max.ok()) return call->fail(max.error());
+  size_t max_items = *max;
   std::string marker;
   if (call->hasQuery("Marker")) {
     auto decoded = base64Decode(call->query("Marker"));
@@ -163,63 +170,75 @@ void listFunctions(ApiContext& ctx, const ApiCallPtr& call) {
   auto page = ctx.registry.list(marker, max_items + 1);
   nlohmann::json functions = nlohmann::json::array();
   for (size_t i = 0; i < page.size() && i < max_items; ++i) {
+    const auto& state = *page[i];
+    if (!all_versions) {
+      functions.push_back(functionConfiguration(state.latest, ctx.scope, {ShapeMoment::kListed, "", ""}));
+      continue;
+    }
+    // FunctionVersion=ALL: every version, each ARN qualified (a page holds whole functions).
     functions.push_back(
-        functionConfiguration(*page[i], ctx.scope, {ShapeMoment::kListed, "", all_versions}));
+        functionConfiguration(state.latest, ctx.scope, {ShapeMoment::kListed, "", "$LATEST"}));
+    for (const auto& [n, v] : state.versions) {
+      functions.push_back(functionConfiguration(v, ctx.scope, {ShapeMoment::kListed, "", v.version}));
+    }
   }
   nlohmann::json out{{"Functions", functions}};
-  if (page.size() > max_items) out["NextMarker"] = base64Encode(page[max_items - 1]->name);
+  if (page.size() > max_items) out["NextMarker"] = base64Encode(page[max_items - 1]->name());
   call->reply(200, out);
 }
 
 void updateFunctionCode(ApiContext& ctx, const ApiCallPtr& call) {
   auto body = call->jsonBody();
   if (!body.ok()) return call->fail(body.error());
-  auto found = findFunction(ctx, *call);
+  auto found = findUnqualified(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
-  Status rev = checkRevision(*body, *found->record);
+  Status rev = checkRevision(*body, (*found)->latest.revision_id);
   if (!rev.ok()) return call->fail(rev.error());
   auto zip = zipFromBody(*body);
   if (!zip.ok()) return call->fail(zip.error());
   bool dry_run = body->value("DryRun", false);
-  std::string name = found->record->name;
+  std::string name = (*found)->name();
   storeCode(ctx, std::move(zip).value(),
-            [&ctx, call, name, dry_run](Result<layers::StoredCode> code) {
+            [&ctx, call, name, dry_run, body = *body](Result<layers::StoredCode> code) {
               if (!code.ok()) return call->fail(code.error());
               const auto* current = ctx.registry.find(name);
               if (!current) {
                 return call->fail(Error::notFound("Function not found: " + functionArn(ctx.scope, name)));
               }
-              scheduler::FunctionRecord record = *current;
-              setCode(record, *code);
-              if (!dry_run) {
-                touch(record);
-                Status s = ctx.registry.update(record);
-                if (!s.ok()) return call->fail(s.error());
-                ctx.scheduler.retire(name);
+              scheduler::FunctionState state = *current;
+              setCode(state.latest, *code);
+              if (dry_run) {
+                return call->reply(200, functionConfiguration(state.latest, ctx.scope,
+                                                              {ShapeMoment::kUpdated, uuid4(), ""}));
               }
-              call->reply(200, functionConfiguration(record, ctx.scope,
-                                                     {ShapeMoment::kUpdated, uuid4(), false}));
+              touch(state.latest);
+              auto shape = publishIfAsked(ctx, body, state, ShapeMoment::kUpdated);
+              if (!shape.ok()) return call->fail(shape.error());
+              Status s = save(ctx, state);
+              if (!s.ok()) return call->fail(s.error());
+              ctx.scheduler.retire(name);
+              call->reply(200, *shape);
             });
 }
 
 void updateFunctionConfiguration(ApiContext& ctx, const ApiCallPtr& call) {
   auto body = call->jsonBody();
   if (!body.ok()) return call->fail(body.error());
-  auto found = findFunction(ctx, *call);
+  auto found = findUnqualified(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
-  Status rev = checkRevision(*body, *found->record);
+  Status rev = checkRevision(*body, (*found)->latest.revision_id);
   if (!rev.ok()) return call->fail(rev.error());
   if (body->contains("Layers") && (*body)["Layers"].is_array() && !(*body)["Layers"].empty()) {
     return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
   }
-  scheduler::FunctionRecord record = *found->record;
-  Status s = applyConfiguration(*body, /*creating=*/false, record);
+  scheduler::FunctionState state = **found;
+  Status s = applyConfiguration(*body, /*creating=*/false, state.latest);
   if (!s.ok()) return call->fail(s.error());
-  touch(record);
-  s = ctx.registry.update(record);
+  touch(state.latest);
+  s = save(ctx, state);
   if (!s.ok()) return call->fail(s.error());
-  ctx.scheduler.retire(record.name);
-  call->reply(200, functionConfiguration(record, ctx.scope, {ShapeMoment::kUpdated, uuid4(), false}));
+  ctx.scheduler.retire(state.name());
+  call->reply(200, functionConfiguration(state.latest, ctx.scope, {ShapeMoment::kUpdated, uuid4(), ""}));
 }
 
 void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
@@ -231,9 +250,31 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
   }
   auto found = findFunction(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
-  Status s = ctx.registry.remove(ref->name);
+  if (found->alias) {
+    return call->fail(Error::invalidParameter("Deletion of aliases is not currently supported."));
+  }
+  if (ref->qualifier.empty()) {
+    Status s = ctx.registry.remove(ref->name);
+    if (!s.ok()) return call->fail(s.error());
+    ctx.scheduler.forget(ref->name);
+    ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
+    return call->replyEmpty(204);
+  }
+  // One published version: refused while an alias points at it.
+  scheduler::FunctionState state = *found->state;
+  for (const auto& [name, alias] : state.aliases) {
+    bool used = alias.function_version == ref->qualifier ||
+                alias.additional_weights.count(ref->qualifier) > 0;
+    if (used) {
+      return call->fail(Error::conflict("Unable to delete version because the following aliases "
+                                        "reference it: [" + name + "]"));
+    }
+  }
+  state.versions.erase(std::stoll(ref->qualifier));
+  state.provisioned.erase(ref->qualifier);
+  Status s = save(ctx, state);
   if (!s.ok()) return call->fail(s.error());
-  ctx.scheduler.retire(ref->name);
+  ctx.scheduler.forget(ref->name, ref->qualifier);
   call->replyEmpty(204);
 }
 

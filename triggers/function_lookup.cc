@@ -5,23 +5,45 @@ namespace stratus::triggers {
 Result<FoundFunction> findFunction(ApiContext& ctx, const ApiCall& call) {
   auto ref = parseFunctionRef(call.params.at(0), call.query("Qualifier"), ctx.scope);
   if (!ref.ok()) return ref.error();
-  const scheduler::FunctionRecord* record = ctx.registry.find(ref->name);
-  bool latest = ref->qualifier.empty() || ref->qualifier == "$LATEST";
-  if (!record || !latest) {
+  const scheduler::FunctionState* state = ctx.registry.find(ref->name);
+  auto missing = [&] {
     std::string arn = ref->qualifier.empty() ? functionArn(ctx.scope, ref->name)
                                              : qualifiedArn(ctx.scope, ref->name, ref->qualifier);
     return Error::notFound("Function not found: " + arn);
+  };
+  if (!state) return missing();
+  const scheduler::AliasRecord* alias = nullptr;
+  const scheduler::FunctionRecord* record = nullptr;
+  const std::string& q = ref->qualifier;
+  if (q.empty() || q == "$LATEST" || scheduler::isVersionNumber(q)) {
+    record = state->version(q);
+  } else if (auto it = state->aliases.find(q); it != state->aliases.end()) {
+    alias = &it->second;
+    record = state->version(alias->function_version);
   }
-  return FoundFunction{record, *ref};
+  if (!record) return missing();
+  return FoundFunction{state, record, alias, *ref};
 }
 
-Status checkRevision(const nlohmann::json& body, const scheduler::FunctionRecord& record) {
+Result<const scheduler::FunctionState*> findUnqualified(ApiContext& ctx, const ApiCall& call) {
+  auto ref = parseFunctionRef(call.params.at(0), "", ctx.scope);
+  if (!ref.ok()) return ref.error();
+  const scheduler::FunctionState* state = ctx.registry.find(ref->name);
+  if (!state) return Error::notFound("Function not found: " + functionArn(ctx.scope, ref->name));
+  return state;
+}
+
+Status checkRevision(const nlohmann::json& body, const std::string& current) {
   if (!body.contains("RevisionId") || !body["RevisionId"].is_string()) return okStatus();
-  if (body["RevisionId"].get<std::string>() == record.revision_id) return okStatus();
+  if (body["RevisionId"].get<std::string>() == current) return okStatus();
   return Error{ErrorCode::kPreconditionFailed,
                "The Revision Id provided does not match the latest Revision Id. Call the "
                "GetFunction/GetAlias API to retrieve the latest Revision Id",
                {}};
+}
+
+Status save(ApiContext& ctx, const scheduler::FunctionState& state) {
+  return ctx.registry.update(state);
 }
 
 }  // namespace stratus::triggers

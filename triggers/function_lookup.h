@@ -1,5 +1,5 @@
-// Finding the function a request names, with Lambda's errors for every way that fails.
-// Loop thread only.
+// Finding the function (and version or alias) a request names, with Lambda's errors for every
+// way that fails. Loop thread only.
 #pragma once
 
 #include "triggers/api_context.h"
@@ -7,15 +7,23 @@
 namespace stratus::triggers {
 
 struct FoundFunction {
-  const scheduler::FunctionRecord* record;
+  const scheduler::FunctionState* state;
+  const scheduler::FunctionRecord* record;  // the version named, or the alias's version
+  const scheduler::AliasRecord* alias;      // when the qualifier is an alias
   FunctionRef ref;
 };
 
-// Resolves params[0] (+ ?Qualifier). Only $LATEST exists until versions are published, so any
-// other qualifier is "Function not found: <qualified ARN>".
+// Resolves params[0] (+ ?Qualifier): "" and $LATEST name $LATEST, digits a published version,
+// anything else an alias. NotFound "Function not found: <ARN as named>" otherwise.
 Result<FoundFunction> findFunction(ApiContext& ctx, const ApiCall& call);
 
-// 412 unless `revision` is empty or equals the record's RevisionId.
-Status checkRevision(const nlohmann::json& body, const scheduler::FunctionRecord& record);
+// The function alone, ignoring any qualifier (for APIs on the whole function).
+Result<const scheduler::FunctionState*> findUnqualified(ApiContext& ctx, const ApiCall& call);
+
+// 412 unless the body's RevisionId is absent or equals `current`.
+Status checkRevision(const nlohmann::json& body, const std::string& current);
+
+// Persists a changed function; on success the registry holds `state`.
+Status save(ApiContext& ctx, const scheduler::FunctionState& state);
 
 }  // namespace stratus::triggers

@@ -30,6 +30,16 @@ bool isQualifier(const std::string& s) {
   return isPlainName(s) && s.size() <= 128;
 }
 
+// The Qualifier parameter's model pattern is looser than a name's suffix: "$latest" passes
+// it and is then simply not found (qualifiers are case-sensitive).
+bool isQualifierParam(const std::string& s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '$')) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -85,7 +95,7 @@ Result<FunctionRef> parseFunctionRef(const std::string& raw, const std::string& 
                            scope.region + "')");
   }
   if (!qualifier_param.empty()) {
-    if (!isQualifier(qualifier_param)) {
+    if (!isQualifierParam(qualifier_param)) {
       return Error::validation("1 validation error detected: Value '" + qualifier_param +
                                "' at 'qualifier' failed to satisfy constraint: Member must "
                                "satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");

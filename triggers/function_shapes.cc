@@ -9,8 +9,8 @@ nlohmann::json functionConfiguration(const scheduler::FunctionRecord& r,
                                      const AccountScope& scope, const ShapeOptions& o) {
   nlohmann::json j;
   j["FunctionName"] = r.name;
-  j["FunctionArn"] = o.qualified_arn ? qualifiedArn(scope, r.name, r.version)
-                                     : functionArn(scope, r.name);
+  j["FunctionArn"] = o.arn_qualifier.empty() ? functionArn(scope, r.name)
+                                             : qualifiedArn(scope, r.name, o.arn_qualifier);
   j["Runtime"] = r.runtime;
   j["Role"] = r.role;
   j["Handler"] = r.handler;

@@ -19,8 +19,8 @@ enum class ShapeMoment {
 
 struct ShapeOptions {
   ShapeMoment moment = ShapeMoment::kSettled;
-  std::string revision_id;     // overrides the record's (the transient states have their own)
-  bool qualified_arn = false;  // FunctionArn ends ":<version>"
+  std::string revision_id;    // overrides the record's (the transient states have their own)
+  std::string arn_qualifier;  // FunctionArn ends ":<this>" unless empty
 };
 
 nlohmann::json functionConfiguration(const scheduler::FunctionRecord& record,

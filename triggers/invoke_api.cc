@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/base/crypto.h"
+#include "runtime/base/json_check.h"
 #include "runtime/base/log.h"
 #include "triggers/api_context.h"
 #include "triggers/function_lookup.h"
@@ -17,18 +18,12 @@ constexpr size_t kClientContextMax = 3583;
 
 // Lambda checks the body is JSON without caring what it holds; report the parser's detail.
 Status checkJsonPayload(const std::string& body) {
-  // accept() validates without building a DOM; parse only to explain a failure.
-  if (nlohmann::json::accept(body)) return okStatus();
-  try {
-    auto ignored = nlohmann::json::parse(body);
-    (void)ignored;
-    return okStatus();
-  } catch (const nlohmann::json::parse_error& e) {
-    return Error{ErrorCode::kInvalidRequestContent,
-                 std::string("Could not parse request body into json: Could not parse payload "
-                             "into json: ") + e.what(),
-                 {}};
-  }
+  std::string problem = jsonSyntaxError(body);
+  if (problem.empty()) return okStatus();
+  return Error{ErrorCode::kInvalidRequestContent,
+               "Could not parse request body into json: Could not parse payload into json: " +
+                   problem,
+               {}};
 }
 
 std::string tail(const std::string& log) {
@@ -38,7 +33,6 @@ std::string tail(const std::string& log) {
 // Shared by Invoke and the legacy InvokeAsync: checks and the scheduler call.
 struct Prepared {
   scheduler::InvokeCall call;
-  std::string version;
 };
 
 Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
@@ -67,8 +61,8 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
                            " bytes for the InvokeFunction operation");
   }
   Prepared p;
-  p.version = found->record->version;
   p.call.function_name = found->record->name;
+  p.call.qualifier = found->ref.qualifier;
   p.call.request_id = call.requestId();
   p.call.payload = body.empty() ? "{}" : body;
   if (!body.empty()) {
@@ -83,7 +77,7 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
 
 void dispatchEvent(ApiContext& ctx, scheduler::InvokeCall call) {
   std::string id = call.request_id;
-  ctx.scheduler.invoke(std::move(call), [id](Result<sandbox::InvokeResult> r) {
+  ctx.scheduler.invoke(std::move(call), [id](Result<scheduler::InvokeOutput> r) {
     if (!r.ok()) logWarn("async invoke " + id + " failed: " + r.error().message);
   });
 }
@@ -109,7 +103,7 @@ void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
   if (!client_context.empty()) {
     auto decoded = base64Decode(client_context);
     if (client_context.size() > kClientContextMax || !decoded ||
-        !nlohmann::json::accept(*decoded)) {
+        !jsonSyntaxError(*decoded).empty()) {
       return call->fail(Error{ErrorCode::kInvalidRequestContent,
                               "Client context must be a valid Base64-encoded JSON object.",
                               {}});
@@ -124,16 +118,17 @@ void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
   }
 
   bool want_tail = call->request().header("x-amz-log-type") == "Tail";
-  std::string version = prepared->version;
-  ctx.scheduler.invoke(std::move(prepared->call), [call, want_tail, version](
-                                                      Result<sandbox::InvokeResult> r) {
-    if (!r.ok()) return call->fail(r.error());
+  ctx.scheduler.invoke(std::move(prepared->call), [call, want_tail](
+                                                      Result<scheduler::InvokeOutput> out) {
+    if (!out.ok()) return call->fail(out.error());
+    sandbox::InvokeResult& r = out->result;
     HttpResponse resp;
     resp.status = 200;
-    resp.headers = {{"Content-Type", "application/json"}, {"X-Amz-Executed-Version", version}};
-    if (sandbox::isFunctionError(r->outcome)) resp.headers.emplace_back("X-Amz-Function-Error", "Unhandled");
-    if (want_tail) resp.headers.emplace_back("X-Amz-Log-Result", base64Encode(tail(r->log_text)));
-    resp.body = std::move(r->payload);
+    resp.headers = {{"Content-Type", "application/json"},
+                    {"X-Amz-Executed-Version", out->executed_version}};
+    if (sandbox::isFunctionError(r.outcome)) resp.headers.emplace_back("X-Amz-Function-Error", "Unhandled");
+    if (want_tail) resp.headers.emplace_back("X-Amz-Log-Result", base64Encode(tail(r.log_text)));
+    resp.body = std::move(r.payload);
     call->reply(std::move(resp));
   });
 }

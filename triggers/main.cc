@@ -30,7 +30,16 @@ struct ServeOptions {
   std::string account_id = "000000000000";
   int64_t idle_timeout_s = 600;
   size_t max_workers = 256;
+  int account_concurrency = 1000;
+  uint64_t memory_budget_mb = 0;  // 0: half of the machine's memory
 };
+
+// The default host memory budget: half of physical memory, leaving the rest to the OS and
+// to whatever else runs here.
+uint64_t defaultMemoryBudgetMb() {
+  uint64_t total = uv_get_total_memory();
+  return total ? total / 2 / (1024 * 1024) : 4096;
+}
 
 void usage() {
   std::cerr <<
@@ -42,6 +51,9 @@ void usage() {
       "  --account-id ID           12-digit account in ARNs (default 000000000000)\n"
       "  --idle-timeout-seconds N  idle sandboxes are discarded after N s (default 600)\n"
       "  --max-workers N           threads running JavaScript at most (default 256)\n"
+      "  --account-concurrency N   account concurrency limit (default 1000)\n"
+      "  --memory-budget-mb N      memory all sandboxes together may hold; the least recently\n"
+      "                            used idle ones are evicted first (default: half of RAM)\n"
       "  --log-level LEVEL         debug, info, warn, error (default info)\n";
 }
 
@@ -71,6 +83,11 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
       o.idle_timeout_s = std::atoll(v.c_str());
     } else if (a == "--max-workers" && next(v)) {
       o.max_workers = static_cast<size_t>(std::atoll(v.c_str()));
+    } else if (a == "--account-concurrency" && next(v)) {
+      o.account_concurrency = std::atoi(v.c_str());
+      if (o.account_concurrency < 1) return false;
+    } else if (a == "--memory-budget-mb" && next(v)) {
+      o.memory_budget_mb = static_cast<uint64_t>(std::atoll(v.c_str()));
     } else if (a == "--log-level" && next(v)) {
       using stratus::LogLevel;
       stratus::setLogLevel(v == "debug" ? LogLevel::kDebug
@@ -108,12 +125,16 @@ int serve(const ServeOptions& o, const char* argv0) {
   layers::CodeStore code(o.data_dir + "/code");
   WorkerPool workers(o.max_workers);
   sandbox::IsolateSandboxFactory factory(loop, workers);
+  scheduler::ConcurrencyLimiter limiter(o.account_concurrency);
+  limiter.setReservedTotal((*registry)->reservedConcurrencyTotal());
   scheduler::SchedulerOptions sched_opts;
   sched_opts.region = o.region;
   sched_opts.account_id = o.account_id;
   sched_opts.idle_timeout_ms = o.idle_timeout_s * 1000;
-  scheduler::Scheduler sched(loop, **registry, code, factory, sched_opts);
-  triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched,
+  sched_opts.host_memory_budget_mb = o.memory_budget_mb ? o.memory_budget_mb : defaultMemoryBudgetMb();
+  scheduler::Scheduler sched(loop, **registry, code, factory, limiter, sched_opts);
+  sched.provisionAll();  // provisioned concurrency survives restarts
+  triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
                                                {o.region, o.account_id}});
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kAccessDenied,              // 403 AccessDeniedException
   kUnknownOperation,          // 404 UnknownOperationException (no such route)
   kMethodNotAllowed,          // 405 (route exists, method does not)
+  kProvisionedConcurrencyConfigNotFound,  // 404 ProvisionedConcurrencyConfigNotFoundException
   kService,                   // 500 ServiceException
 };
 

@@ -25,9 +25,15 @@ CodeCache::Bytes CodeCache::find(const std::string& key) {
   return it == entries_.end() ? nullptr : it->second;
 }
 
-void CodeCache::store(const std::string& key, std::vector<uint8_t> bytes) {
+void CodeCache::store(const std::string& key, std::vector<uint8_t> bytes, bool replace) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (bytes_ + bytes.size() > kMaxBytes || entries_.count(key)) return;
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    if (!replace) return;
+    bytes_ -= it->second->size();
+    entries_.erase(it);
+  }
+  if (bytes_ + bytes.size() > kMaxBytes) return;
   bytes_ += bytes.size();
   entries_.emplace(key, std::make_shared<const std::vector<uint8_t>>(std::move(bytes)));
 }

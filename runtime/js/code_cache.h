@@ -28,8 +28,9 @@ class CodeCache {
   static std::string keyFor(std::string_view name, std::string_view source);
 
   Bytes find(const std::string& key);
-  // Ignored once the cache holds kMaxBytes.
-  void store(const std::string& key, std::vector<uint8_t> bytes);
+  // Ignored once the cache holds kMaxBytes. `replace` overwrites an existing entry (a cache
+  // made later holds more compiled functions).
+  void store(const std::string& key, std::vector<uint8_t> bytes, bool replace = false);
   // V8 rejected the entry (flags or version changed): forget it so it is rebuilt.
   void drop(const std::string& key);
 

@@ -1,8 +1,6 @@
 #include "runtime/js/isolate_function.h"
 
 #include <libplatform/libplatform.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <v8-exception.h>
 #include <v8-locker.h>
@@ -11,9 +9,12 @@
 #include <v8-script.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "runtime/js/bootstrap_script.h"
 #include "runtime/js/code_cache.h"
+#include "runtime/js/isolate_lock.h"
 #include "runtime/js/js_engine.h"
 #include "runtime/js/log_line.h"
 #include "runtime/js/native_bindings.h"
@@ -21,15 +22,15 @@
 
 namespace stratus::js {
 
-extern const char kBootstrapSource[];
-extern const size_t kBootstrapSourceLength;
-
 namespace {
 
 using v8::Local;
 using v8::Value;
 
-constexpr char kBootstrapName[] = "node:internal/stratus";
+// Set once some instance has served an invoke and refreshed the bootstrap's code cache with
+// every function init and invoke compiled; from then on new isolates compile none of them.
+std::atomic<bool> g_bootstrap_cache_complete{false};
+
 constexpr size_t kMinHeapBytes = 16u << 20;
 constexpr size_t kMaxLogBytesPerCall = 16u << 20;  // a logging loop must not eat the host
 // Headroom granted past the heap limit so a terminating isolate reaches its next interrupt
@@ -50,34 +51,6 @@ double nowMonotonicMs() {
   return static_cast<double>(ns) / 1e6;
 }
 
-std::string realPathOrEmpty(const std::string& path) {
-  if (path.empty()) return "";
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr) return "";
-  return buf;
-}
-
-bool underRoot(std::string_view path, const std::string& root) {
-  if (root.empty() || path.size() < root.size() || path.compare(0, root.size(), root) != 0) {
-    return false;
-  }
-  return path.size() == root.size() || path[root.size()] == '/' || root == "/";
-}
-
-// No ".", ".." or empty segments: what path.resolve() produces.
-bool lexicallyNormal(std::string_view path) {
-  if (path.empty() || path[0] != '/') return false;
-  size_t i = 1;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    std::string_view segment = path.substr(i, j - i);
-    if ((segment.empty() && j != path.size()) || segment == "." || segment == "..") return false;
-    i = j + 1;
-  }
-  return true;
-}
-
 Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view text) {
   return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal,
                                  static_cast<int>(text.size()))
@@ -89,26 +62,12 @@ std::string utf8(v8::Isolate* isolate, Local<Value> value) {
   return *text == nullptr ? std::string() : std::string(*text, text.length());
 }
 
-// The bootstrap source is static and ASCII: V8 can use it in place instead of copying it into
-// every isolate's heap.
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  StaticSource(const char* data, size_t length) : data_(data), length_(length) {}
-  const char* data() const override { return data_; }
-  size_t length() const override { return length_; }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  const char* data_;
-  size_t length_;
-};
-
-bool isAscii(const char* data, size_t length) {
-  return std::all_of(data, data + length, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
+// errorType first, as the Node runtime writes it.
 std::string errorPayload(std::string_view type, std::string_view message) {
-  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+  nlohmann::ordered_json payload;
+  payload["errorType"] = type;
+  payload["errorMessage"] = message;
+  return payload.dump();
 }
 
 std::string requestPrefix(const std::string& request_id, bool is_init) {
@@ -135,10 +94,9 @@ std::unique_ptr<JsFunction> JsFunction::create(JsFunctionSpec spec) {
   return std::make_unique<IsolateFunction>(std::move(spec));
 }
 
-IsolateFunction::IsolateFunction(JsFunctionSpec spec) : spec_(std::move(spec)) {
+IsolateFunction::IsolateFunction(JsFunctionSpec spec)
+    : spec_(std::move(spec)), roots_(spec_.task_root, spec_.opt_root) {
   JsEngine::ensureInitialized();
-  task_root_ = realPathOrEmpty(spec_.task_root);
-  opt_root_ = realPathOrEmpty(spec_.opt_root);
 
   size_t limit = std::max<size_t>(spec_.heap_limit_bytes, kMinHeapBytes);
   allocator_ = std::make_unique<LimitedAllocator>(limit);
@@ -149,6 +107,7 @@ IsolateFunction::IsolateFunction(JsFunctionSpec spec) : spec_(std::move(spec)) {
   params.constraints.set_max_old_generation_size_in_bytes(limit);
   params.constraints.set_max_young_generation_size_in_bytes(
       std::clamp<size_t>(limit / 16, 1u << 20, 16u << 20));
+  params.oom_error_callback = onFatalOutOfMemory;
   isolate_ = v8::Isolate::New(params);
   isolate_->SetData(kIsolateSlot, static_cast<NativeHost*>(this));
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
@@ -164,6 +123,7 @@ IsolateFunction::~IsolateFunction() {
     rejections_.clear();
     compiled_.clear();
     for (auto* fn : {&load_, &invoke_, &tick_, &loop_state_, &run_timers_, &before_exit_}) fn->Reset();
+    bootstrap_script_.Reset();
     context_.Reset();
   }
   v8::platform::NotifyIsolateShutdown(JsEngine::platform(), isolate_);
@@ -171,76 +131,61 @@ IsolateFunction::~IsolateFunction() {
 }
 
 void IsolateFunction::bootstrap() {
-  v8::Locker locker(isolate_);
-  v8::Isolate::Scope isolate_scope(isolate_);
-  v8::HandleScope handle_scope(isolate_);
+  IsolateLock lock(isolate_);
   Local<v8::Context> context = v8::Context::New(isolate_);
   context_.Reset(isolate_, context);
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate_);
-
-  static StaticSource* static_source = new StaticSource(kBootstrapSource, kBootstrapSourceLength);
-  static const bool ascii = isAscii(kBootstrapSource, kBootstrapSourceLength);
-  Local<v8::String> source_text;
-  if (ascii) {
-    source_text = v8::String::NewExternalOneByte(isolate_, static_source).ToLocalChecked();
-  } else {
-    source_text = v8Str(isolate_, std::string_view(kBootstrapSource, kBootstrapSourceLength));
+  const char* step = "";
+  Local<v8::Function> configure;
+  Local<Value> ignored;
+  Local<Value> argv[] = {Local<Value>()};
+  bool ok = runBootstrapScript(context, &configure, &step);
+  if (ok) {
+    // Per-instance configuration: everything before it could come from a startup snapshot.
+    step = "configure";
+    argv[0] = instanceConfig(context);
+    ok = configure->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&ignored);
   }
-  static const std::string key =
-      CodeCache::keyFor(kBootstrapName, std::string_view(kBootstrapSource, kBootstrapSourceLength));
-  CodeCache::Bytes cached = CodeCache::instance().find(key);
-  v8::ScriptCompiler::CachedData* data = nullptr;
-  if (cached) {
-    data = new v8::ScriptCompiler::CachedData(cached->data(), static_cast<int>(cached->size()),
-                                              v8::ScriptCompiler::CachedData::BufferNotOwned);
-  }
-  v8::ScriptOrigin origin(isolate_, v8Str(isolate_, kBootstrapName));
-  v8::ScriptCompiler::Source source(source_text, origin, data);
-  Local<v8::Script> script;
-  Local<Value> factory, runtime_value;
-  Local<v8::Object> native;
-  auto fail = [&](const char* step) {
+  if (!ok) {
     bootstrap_error_ = std::string("bootstrap ") + step + " failed: " +
                        (try_catch.HasCaught() ? utf8(isolate_, try_catch.Exception()) : "no exception");
     if (try_catch.HasCaught() && !try_catch.Message().IsEmpty()) {
-      bootstrap_error_ += " (line " + std::to_string(
-          try_catch.Message()->GetLineNumber(context).FromMaybe(0)) + ")";
+      bootstrap_error_ +=
+          " (line " + std::to_string(try_catch.Message()->GetLineNumber(context).FromMaybe(0)) + ")";
     }
-  };
-  if (!v8::ScriptCompiler::Compile(context, &source,
-                                   cached ? v8::ScriptCompiler::kConsumeCodeCache
-                                          : v8::ScriptCompiler::kNoCompileOptions)
-           .ToLocal(&script)) {
-    return fail("compile");
   }
-  if (cached && source.GetCachedData()->rejected) CodeCache::instance().drop(key);
-  if (!script->Run(context).ToLocal(&factory) || !factory->IsFunction()) return fail("run");
-  if (!NativeBindings::createTemplate(isolate_)->NewInstance(context).ToLocal(&native)) {
-    return fail("natives");
-  }
-  Local<Value> argv[] = {native};
-  if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&runtime_value) ||
-      !runtime_value->IsObject()) {
-    return fail("main");
-  }
-  Local<v8::Object> runtime = runtime_value.As<v8::Object>();
+}
+
+bool IsolateFunction::runBootstrapScript(Local<v8::Context> context, Local<v8::Function>* configure,
+                                         const char** step) {
+  Local<v8::Object> runtime;
+  Local<v8::UnboundScript> script;
+  if (!BootstrapScript::run(isolate_, context, &runtime, &script, step)) return false;
+  bootstrap_script_.Reset(isolate_, script);
+  return bindRuntime(context, runtime, configure, step);
+}
+
+bool IsolateFunction::bindRuntime(Local<v8::Context> context, Local<v8::Object> runtime,
+                                  Local<v8::Function>* configure, const char** step) {
+  v8::Global<v8::Function> configure_slot;
   struct Entry {
     const char* name;
     v8::Global<v8::Function>* slot;
   };
-  v8::Global<v8::Function> configure;
-  for (Entry entry : {Entry{"configure", &configure}, Entry{"load", &load_}, Entry{"invoke", &invoke_},
+  for (Entry entry : {Entry{"configure", &configure_slot}, Entry{"load", &load_}, Entry{"invoke", &invoke_},
                       Entry{"tick", &tick_}, Entry{"loopState", &loop_state_},
                       Entry{"runTimers", &run_timers_}, Entry{"beforeExit", &before_exit_}}) {
     Local<Value> fn;
-    if (!runtime->Get(context, v8Str(isolate_, entry.name)).ToLocal(&fn) || !fn->IsFunction()) {
-      return fail(entry.name);
-    }
+    *step = entry.name;
+    if (!runtime->Get(context, v8Str(isolate_, entry.name)).ToLocal(&fn) || !fn->IsFunction()) return false;
     entry.slot->Reset(isolate_, fn.As<v8::Function>());
   }
+  *configure = configure_slot.Get(isolate_);
+  return true;
+}
 
-  // Per-instance configuration: everything above could come from a startup snapshot.
+Local<v8::Object> IsolateFunction::instanceConfig(Local<v8::Context> context) {
   Local<v8::Object> env = v8::Object::New(isolate_);
   for (const auto& [name, value] : spec_.env) {
     env->Set(context, v8Str(isolate_, name), v8Str(isolate_, value)).FromMaybe(false);
@@ -250,27 +195,15 @@ void IsolateFunction::bootstrap() {
     config->Set(context, v8Str(isolate_, name), value).FromMaybe(false);
   };
   set("env", env);
-  set("taskRoot", v8Str(isolate_, task_root_));
-  set("optRoot", v8Str(isolate_, opt_root_));
+  set("taskRoot", v8Str(isolate_, roots_.taskRoot()));
+  set("optRoot", v8Str(isolate_, roots_.optRoot()));
   set("functionName", v8Str(isolate_, spec_.function_name));
   set("functionVersion", v8Str(isolate_, spec_.function_version));
   set("memoryLimitInMB", v8Str(isolate_, spec_.memory_limit_mb));
   set("logGroupName", v8Str(isolate_, spec_.log_group_name));
   set("logStreamName", v8Str(isolate_, spec_.log_stream_name));
   set("pid", v8::Integer::New(isolate_, static_cast<int>(::getpid())));
-  Local<Value> config_argv[] = {config};
-  Local<Value> ignored;
-  if (!configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, config_argv).ToLocal(&ignored)) {
-    return fail("configure");
-  }
-
-  if (!cached) {
-    std::unique_ptr<v8::ScriptCompiler::CachedData> created(
-        v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
-    if (created) {
-      CodeCache::instance().store(key, std::vector<uint8_t>(created->data, created->data + created->length));
-    }
-  }
+  return config;
 }
 
 bool IsolateFunction::refuseCall(JsResult* result, const std::string& request_id) {
@@ -335,9 +268,7 @@ JsResult IsolateFunction::invoke(const JsInvokeRequest& request) {
 }
 
 void IsolateFunction::runCall(Call& call, const std::function<bool(Local<v8::Context>)>& start) {
-  v8::Locker locker(isolate_);
-  v8::Isolate::Scope isolate_scope(isolate_);
-  v8::HandleScope handle_scope(isolate_);
+  IsolateLock lock(isolate_);
   Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope context_scope(context);
 
@@ -414,40 +345,43 @@ bool IsolateFunction::callJs(Local<v8::Context> context, const v8::Global<v8::Fu
       requestStop(Stop::kTerminated);
       return false;
     }
-    // An exception escaped the bootstrap itself (user code broke a builtin it relies on): the
-    // Node runtime would die of it, so the call fails and the instance is condemned.
-    Local<Value> exception = try_catch.Exception();
-    std::string type = "Runtime.ExitError";
-    std::string message = utf8(isolate_, exception);
-    nlohmann::json trace = nlohmann::json::array();
-    if (exception->IsNativeError()) {
-      Local<Value> name, stack;
-      Local<v8::Object> error = exception.As<v8::Object>();
-      if (error->Get(context, v8Str(isolate_, "name")).ToLocal(&name) && name->IsString()) {
-        type = utf8(isolate_, name);
-      }
-      Local<Value> message_value;
-      if (error->Get(context, v8Str(isolate_, "message")).ToLocal(&message_value)) {
-        message = utf8(isolate_, message_value);
-      }
-      if (v8::TryCatch::StackTrace(context, exception).ToLocal(&stack) && stack->IsString()) {
-        std::string text = utf8(isolate_, stack);
-        size_t start = 0;
-        for (;;) {
-          size_t end = text.find('\n', start);
-          trace.push_back(text.substr(start, end - start));
-          if (end == std::string::npos) break;
-          start = end + 1;
-        }
-      }
-    }
-    settle(SettleKind::kFatal,
-           nlohmann::json{{"errorType", type}, {"errorMessage", message}, {"trace", trace}}.dump(),
-           type);
+    settleEscapedException(context, try_catch.Exception());
     return false;
   }
   if (out != nullptr) *out = result;
   return true;
+}
+
+void IsolateFunction::settleEscapedException(Local<v8::Context> context, Local<Value> exception) {
+  // An exception escaped the bootstrap itself (user code broke a built-in it relies on): the
+  // Node runtime would die of it, so the call fails and the instance is condemned.
+  std::string type = "Runtime.ExitError";
+  std::string message = utf8(isolate_, exception);
+  nlohmann::ordered_json trace = nlohmann::ordered_json::array();
+  if (exception->IsNativeError()) {
+    Local<v8::Object> error = exception.As<v8::Object>();
+    Local<Value> name, message_value, stack;
+    if (error->Get(context, v8Str(isolate_, "name")).ToLocal(&name) && name->IsString()) {
+      type = utf8(isolate_, name);
+    }
+    if (error->Get(context, v8Str(isolate_, "message")).ToLocal(&message_value)) {
+      message = utf8(isolate_, message_value);
+    }
+    if (v8::TryCatch::StackTrace(context, exception).ToLocal(&stack) && stack->IsString()) {
+      std::string text = utf8(isolate_, stack);
+      for (size_t start = 0;;) {
+        size_t end = text.find('\n', start);
+        trace.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+    }
+  }
+  nlohmann::ordered_json payload;
+  payload["errorType"] = type;
+  payload["errorMessage"] = message;
+  payload["trace"] = std::move(trace);
+  settle(SettleKind::kFatal, payload.dump(), type);
 }
 
 void IsolateFunction::finishCall(Call& call, bool watchdog_fired) {
@@ -494,7 +428,6 @@ void IsolateFunction::finishCall(Call& call, bool watchdog_fired) {
       result.reusable = false;
       break;
     case Stop::kTerminated:
-    case Stop::kCrashed:
       result.outcome = JsOutcome::kTimeout;
       result.error_type = "Sandbox.Timedout";
       result.reusable = false;
@@ -509,21 +442,35 @@ void IsolateFunction::finishCall(Call& call, bool watchdog_fired) {
     }
   }
   if (call.late_fatal) result.reusable = false;
-  if (result.reusable && !compiled_.empty()) cacheCompiledModules();
+  // Module code caches are made after init (what top-level code compiled) and made again after
+  // the first invoke, to hold the handler's code too; the bootstrap's likewise, once.
+  if (result.reusable && !compiled_.empty()) cacheCompiledModules(!call.is_init);
+  if (!call.is_init && result.reusable && !g_bootstrap_cache_complete.exchange(true)) {
+    refreshBootstrapCache();
+  }
   if (!result.reusable) condemned_ = true;
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
   result.heap_used_bytes = stats.used_heap_size() + allocator_->usedBytes();
 }
 
-void IsolateFunction::cacheCompiledModules() {
+void IsolateFunction::cacheCompiledModules(bool final) {
   v8::HandleScope handle_scope(isolate_);
   for (auto& [function, key] : compiled_) {
     std::unique_ptr<v8::ScriptCompiler::CachedData> data(
         v8::ScriptCompiler::CreateCodeCacheForFunction(function.Get(isolate_)));
-    if (data) CodeCache::instance().store(key, std::vector<uint8_t>(data->data, data->data + data->length));
+    if (data) {
+      CodeCache::instance().store(key, std::vector<uint8_t>(data->data, data->data + data->length),
+                                  /*replace=*/final);
+    }
   }
-  compiled_.clear();
+  if (final) compiled_.clear();
+}
+
+void IsolateFunction::refreshBootstrapCache() {
+  if (bootstrap_script_.IsEmpty()) return;
+  v8::HandleScope handle_scope(isolate_);
+  BootstrapScript::refreshCodeCache(bootstrap_script_.Get(isolate_));
 }
 
 bool IsolateFunction::requestStop(Stop reason) {
@@ -587,17 +534,11 @@ void IsolateFunction::requestExit(int code) {
 }
 
 bool IsolateFunction::lexicallyInside(std::string_view path) const {
-  return lexicallyNormal(path) && (underRoot(path, task_root_) || underRoot(path, opt_root_));
+  return roots_.lexicallyInside(path);
 }
 
 bool IsolateFunction::confine(const std::string& path, std::string* real_path) const {
-  if (path.empty() || path[0] != '/') return false;
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr) return false;
-  std::string_view real(buf);
-  if (!underRoot(real, task_root_) && !underRoot(real, opt_root_)) return false;
-  real_path->assign(real);
-  return true;
+  return roots_.confine(path, real_path);
 }
 
 void IsolateFunction::noteCompiled(Local<v8::Function> function, std::string cache_key) {
@@ -617,6 +558,18 @@ size_t IsolateFunction::onNearHeapLimit(void* data, size_t current_limit, size_t
   if (self->heap_limit_raises_ >= kMaxOomRaises) return current_limit;
   ++self->heap_limit_raises_;
   return current_limit + std::max<size_t>(kOomHeadroomBytes, initial_limit / 4);
+}
+
+void IsolateFunction::onFatalOutOfMemory(const char* location, bool is_heap_oom) {
+  // V8 aborts the process right after this returns. Name the function so the crash can be
+  // traced: some built-ins allocate in one uninterruptible step far past the limit and the
+  // headroom granted by onNearHeapLimit.
+  v8::Isolate* isolate = v8::Isolate::TryGetCurrent();
+  NativeHost* host = isolate != nullptr ? NativeHost::of(isolate) : nullptr;
+  const std::string name =
+      host != nullptr ? static_cast<IsolateFunction*>(host)->spec_.function_name : std::string("?");
+  fprintf(stderr, "stratus: fatal out of memory in function '%s' (%s%s)\n", name.c_str(),
+          location != nullptr ? location : "", is_heap_oom ? ", heap" : "");
 }
 
 void IsolateFunction::onPromiseReject(v8::PromiseRejectMessage message) {

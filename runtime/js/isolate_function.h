@@ -9,7 +9,9 @@
 // condemned (every later call fails at once). Host code never continues JS after termination.
 //
 // Threads: constructed on any thread; init()/invoke() on one worker thread at a time (each
-// takes a v8::Locker); terminate() from any thread.
+// takes a v8::Locker); terminate() from any thread. Worker threads need a stack of at least
+// 2 MB (V8 assumes about 1 MB of usable stack below the point where JS is entered). Destroy the
+// instance only when no call is running (terminate(), then let the call return).
 #pragma once
 
 #include <v8-context.h>
@@ -28,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/js/confined_roots.h"
 #include "runtime/js/js_function.h"
 #include "runtime/js/limited_allocator.h"
 #include "runtime/js/native_host.h"
@@ -47,20 +50,30 @@ class IsolateFunction final : public JsFunction, private NativeHost {
 
  private:
   // Why the running call must stop; the first reason wins (stop_).
-  enum class Stop : int { kNone = 0, kTimeout, kOutOfMemory, kExit, kTerminated, kCrashed };
+  enum class Stop : int { kNone = 0, kTimeout, kOutOfMemory, kExit, kTerminated };
 
   struct Call;
 
+  // Creates the context and runs the bootstrap; a failure is kept in bootstrap_error_.
   void bootstrap();
+  bool runBootstrapScript(v8::Local<v8::Context> context, v8::Local<v8::Function>* configure,
+                          const char** step);
+  // Keeps the runtime object's entry points (bootstrap/main.js exports).
+  bool bindRuntime(v8::Local<v8::Context> context, v8::Local<v8::Object> runtime,
+                   v8::Local<v8::Function>* configure, const char** step);
+  v8::Local<v8::Object> instanceConfig(v8::Local<v8::Context> context);
   void runCall(Call& call, const std::function<bool(v8::Local<v8::Context>)>& start);
   // Runs ticks, timers and beforeExit until the call settles, drains or stops.
   void driveLoop(v8::Local<v8::Context> context, Call& call);
   bool callJs(v8::Local<v8::Context> context, const v8::Global<v8::Function>& function, int argc,
               v8::Local<v8::Value>* argv, v8::Local<v8::Value>* out = nullptr);
+  void settleEscapedException(v8::Local<v8::Context> context, v8::Local<v8::Value> exception);
   void finishCall(Call& call, bool watchdog_fired);
   bool requestStop(Stop reason);
   Stop stopReason() const { return static_cast<Stop>(stop_.load(std::memory_order_acquire)); }
-  void cacheCompiledModules();
+  // Stores code caches of the modules this instance compiled; `final` after an invoke.
+  void cacheCompiledModules(bool final);
+  void refreshBootstrapCache();
   bool refuseCall(JsResult* result, const std::string& request_id);
 
   // NativeHost
@@ -77,15 +90,16 @@ class IsolateFunction final : public JsFunction, private NativeHost {
 
   static size_t onNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
   static void onPromiseReject(v8::PromiseRejectMessage message);
+  static void onFatalOutOfMemory(const char* location, bool is_heap_oom);
 
   const JsFunctionSpec spec_;
-  std::string task_root_;  // real paths; "" when absent
-  std::string opt_root_;
+  const ConfinedRoots roots_;
   std::unique_ptr<LimitedAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   // Entry points of the bootstrap's runtime object (bootstrap/main.js).
   v8::Global<v8::Function> load_, invoke_, tick_, loop_state_, run_timers_, before_exit_;
+  v8::Global<v8::UnboundScript> bootstrap_script_;
   std::string bootstrap_error_;  // non-empty: the bootstrap failed, every call fails
 
   // Worker-thread state (under the Locker).

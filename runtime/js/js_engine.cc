@@ -3,6 +3,7 @@
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 
@@ -22,6 +23,9 @@ constexpr int kPlatformThreads = 2;
 
 void JsEngine::ensureInitialized(const char* argv0) {
   std::call_once(g_once, [argv0] {
+    // Diagnostics only (e.g. "--trace-gc --perf-basic-prof"): V8 flags must be set before
+    // V8::Initialize and apply to every isolate of the process.
+    if (const char* flags = std::getenv("STRATUS_V8_FLAGS")) v8::V8::SetFlagsFromString(flags);
     if (argv0 != nullptr) v8::V8::InitializeICUDefaultLocation(argv0);
     g_platform = v8::platform::NewDefaultPlatform(kPlatformThreads).release();
     v8::V8::InitializePlatform(g_platform);

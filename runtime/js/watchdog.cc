@@ -30,11 +30,12 @@ Watchdog::Token Watchdog::arm(int64_t deadline_epoch_ms, std::function<void()> f
     std::thread([this] { run(); }).detach();
   }
   Token token = next_token_++;
-  bool earliest = by_deadline_.empty() || deadline_epoch_ms < by_deadline_.begin()->first;
   by_deadline_.emplace(deadline_epoch_ms, token);
   armed_.emplace(token, std::make_pair(deadline_epoch_ms, std::move(fire)));
-  // Only a new earliest deadline changes how long the thread must sleep.
-  if (earliest) cv_.notify_one();
+  if (deadline_epoch_ms < sleeping_until_) {
+    sleeping_until_ = deadline_epoch_ms;
+    cv_.notify_one();
+  }
   return token;
 }
 
@@ -51,11 +52,13 @@ void Watchdog::run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (by_deadline_.empty()) {
+      sleeping_until_ = INT64_MAX;
       cv_.wait(lock);
       continue;
     }
     auto [deadline, token] = *by_deadline_.begin();
     if (nowEpochMs() < deadline) {
+      sleeping_until_ = deadline;
       cv_.wait_until(lock, fromEpochMs(deadline));
       continue;
     }

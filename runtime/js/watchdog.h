@@ -45,6 +45,9 @@ class Watchdog {
   std::map<Token, std::pair<int64_t, std::function<void()>>> armed_;  // guarded by mu_
   Token next_token_ = 1;                                      // guarded by mu_
   bool started_ = false;                                      // guarded by mu_
+  // The deadline the thread sleeps until (INT64_MAX: no deadline). Arming a later deadline
+  // needs no wake-up, which keeps a warm invoke from costing a context switch.
+  int64_t sleeping_until_ = INT64_MAX;                        // guarded by mu_
 };
 
 // Arms an entry for one scope; the owner asks fired() after disarm() to tell a deadline that

@@ -7,7 +7,7 @@ test process itself is killed (e.g. by ctest's TIMEOUT).
 
 Environment:
   STRATUS_BIN        server binary (default /work/main/build/stratus)
-  STRATUS_AWS_CLI    AWS CLI executable (default: `aws` on PATH)
+  STRATUS_AWS_CLI    AWS CLI executable (default: a v2 CLI via scripts/aws-cli, else `aws`)
   STRATUS_E2E_KEEP   if set, keep temporary data dirs and server logs (paths are printed)
 """
 import base64
@@ -496,8 +496,27 @@ def lambda_client(endpoint, validate=True, read_timeout=60):
 _CLI_MAJOR = None
 
 
+_CLI_EXE = None
+
+
 def aws_cli_executable():
-    return os.environ.get("STRATUS_AWS_CLI") or shutil.which("aws")
+    """The AWS CLI the issue's commands are written for: v2 when the machine has one
+    (scripts/aws-cli finds it, e.g. Debian's /usr/bin/aws behind a v1 on PATH), else `aws`.
+    Resolved once per run: starting a CLI costs most of a second."""
+    global _CLI_EXE
+    if _CLI_EXE is None:
+        _CLI_EXE = os.environ.get("STRATUS_AWS_CLI") or ""
+        if not _CLI_EXE:
+            wrapper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                   "scripts", "aws-cli")
+            try:
+                out = subprocess.run([wrapper, "--which"], capture_output=True, timeout=CLI_TIMEOUT_S)
+                if out.returncode == 0:
+                    _CLI_EXE = out.stdout.decode().strip()
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        _CLI_EXE = _CLI_EXE or shutil.which("aws")
+    return _CLI_EXE
 
 
 def _cli_env():

@@ -9,9 +9,8 @@ import urllib.parse
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (ARN_PREFIX, LOG_STREAM_RE, ROLE, TIMESTAMP_RE, StratusServer,  # noqa: E402,F401
-                     StratusTestCase, function_arn, main, make_zip, raw_request, sha256_b64,
-                     unique_name)
+from harness import (ROLE, TIMESTAMP_RE, StratusTestCase, function_arn, main,  # noqa: E402
+                     make_zip, raw_request, sha256_b64, unique_name)
 
 ECHO = "exports.handler = async (event) => event;\n"
 CREATED_KEYS = {"FunctionName", "FunctionArn", "Runtime", "Role", "Handler", "CodeSize",

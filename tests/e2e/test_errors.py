@@ -4,6 +4,7 @@ unknown routes/methods, malformed requests, and inputs that must neither crash n
 server."""
 import base64
 import concurrent.futures
+import http.client
 import json
 import os
 import socket
@@ -475,7 +476,6 @@ class ErrorShapeTest(StratusTestCase):
 
     def test_keep_alive_after_error(self):
         # An error answer must not break the connection for the next request on it.
-        import http.client
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
         try:
             conn.request("GET", "/2015-03-31/functions/" + unique_name("nope"))

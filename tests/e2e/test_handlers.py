@@ -269,6 +269,27 @@ class HandlerTest(StratusTestCase):
         # The required module's state is kept warm too.
         self.assertEqual(self.invoke_ok(name, {})["counter"], 2)
 
+    def test_require_cannot_reach_host_files(self):
+        # Isolates share the host's file system; a function must not load files outside its
+        # bundle (on AWS it only sees its own container).
+        outside = os.path.join(self.server.data_dir, "..", "stratus-e2e-outside-%s.json" % os.getpid())
+        outside = os.path.abspath(outside)
+        with open(outside, "w") as f:
+            f.write('{"secret": 42}')
+        self.addCleanup(os.remove, outside)
+        rel = "../" * 12 + outside.lstrip("/")
+        name, _, _ = self.create_function(source=r"""
+exports.handler = async (event) => {
+  const out = {};
+  for (const p of event.paths) {
+    try { out[p] = JSON.stringify(require(p)); } catch (e) { out[p] = 'refused'; }
+  }
+  return out;
+};""")
+        out = self.invoke_ok(name, {"paths": [outside, rel, "/etc/passwd"]})
+        for p, v in out.items():
+            self.assertEqual(v, "refused", "require(%r) loaded %r" % (p, v))
+
     # -- async handlers -----------------------------------------------------------------------
 
     def test_async_results_and_errors(self):

@@ -375,6 +375,88 @@ class InvokeTest(StratusTestCase):
         # 8 invokes of 0.5 s, 4 at a time: well under 8 x 0.5 s if they run in parallel.
         self.assertLess(elapsed, 3.5)
 
+    # -- hostile handlers: the server survives, the function reports an error ---------------
+
+    def test_stack_overflow(self):
+        name, _, _ = self.create_function(
+            source="const f = (n) => f(n + 1) + 1; exports.handler = async (e) => e.go ? f(0) : 'ok';")
+        r = self.invoke(name, {"go": True})
+        self.assertEqual(r.function_error, "Unhandled", r)
+        body = r.json()
+        self.assertEqual(body["errorType"], "RangeError", body)
+        self.assertEqual(body["errorMessage"], "Maximum call stack size exceeded", body)
+        self.assertTrue(self.server.healthy())
+        self.assertEqual(self.invoke_ok(name, {}), "ok")
+
+    def test_process_exit(self):
+        # A runtime that exits mid-invoke: Runtime.ExitError (LAMBDA.md §5); never the server.
+        name, _, _ = self.create_function(source="exports.handler = async () => { process.exit(3); };")
+        r = self.invoke(name, {})
+        self.assertTrue(self.server.healthy())
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.function_error, "Unhandled", r)
+        body = r.json()
+        self.assertEqual(body.get("errorType"), "Runtime.ExitError", body)
+        self.assertEqual(body.get("errorMessage"),
+                         "RequestId: %s Error: Runtime exited with error: exit status 3" % r.request_id)
+
+    def test_unhandled_rejection(self):
+        name, _, _ = self.create_function(source=(
+            "exports.handler = async () => { Promise.reject(new Error('bg')); "
+            "await new Promise((r) => setTimeout(r, 50)); return 'ok'; };"))
+        r = self.invoke(name, {})
+        self.assertTrue(self.server.healthy())
+        self.assertEqual(r.function_error, "Unhandled", r)
+        body = r.json()
+        self.assertEqual(body.get("errorType"), "Runtime.UnhandledPromiseRejection", body)
+        self.assertEqual(body.get("errorMessage"), "Error: bg", body)
+
+    def test_event_invocation_that_spins(self):
+        spinner, _, _ = self.create_function(source=COUNTER, Timeout=1)
+        resp = self.lam.invoke(FunctionName=spinner, InvocationType="Event", Payload=b'{"spin": true}')
+        self.assertEqual(resp["StatusCode"], 202)
+        t0 = time.monotonic()
+        self.assertEqual(self.invoke_ok(self.echo, {"z": 1}), {"z": 1})
+        self.assertLess(time.monotonic() - t0, 0.9)
+        time.sleep(1.5)  # the spinning event is terminated at its 1 s timeout
+        self.assertEqual(self.invoke_ok(spinner, {})["count"], 1)
+
+    def test_delete_during_invocation(self):
+        name, _, _ = self.create_function(source=COUNTER, cleanup=False)
+        box = {}
+        client = self.server.client()
+        th = threading.Thread(target=lambda: box.update(r=self.invoke(name, {"sleepMs": 800}, client=client)),
+                              daemon=True)
+        th.start()
+        time.sleep(0.3)
+        self.lam.delete_function(FunctionName=name)
+        th.join(timeout=15)
+        self.assertFalse(th.is_alive())
+        # The invocation that was already running finishes normally.
+        self.assertEqual(box["r"].status, 200, box["r"])
+        self.assertIsNone(box["r"].function_error, box["r"])
+        self.assertAwsError(lambda: self.lam.invoke(FunctionName=name), "ResourceNotFoundException", 404)
+        # The name can be reused at once, with fresh state.
+        self.create_function(name=name, source=COUNTER)
+        self.assertEqual(self.invoke_ok(name, {})["count"], 1)
+
+    def test_update_code_during_invocation(self):
+        name, _, _ = self.create_function(source=COUNTER)
+        box = {}
+        client = self.server.client()
+        th = threading.Thread(target=lambda: box.update(r=self.invoke(name, {"sleepMs": 800}, client=client)),
+                              daemon=True)
+        th.start()
+        time.sleep(0.3)
+        self.lam.update_function_code(FunctionName=name,
+                                      ZipFile=make_zip({"index.js": COUNTER.replace("'v1'", "'v2'")}))
+        th.join(timeout=15)
+        self.assertFalse(th.is_alive())
+        self.assertEqual(box["r"].json()["version"], "v1")  # started before the update
+        out = self.invoke_ok(name, {})
+        self.assertEqual((out["version"], out["count"]), ("v2", 1))
+        self.assertEqual(self.invoke_ok(name, {})["count"], 2)  # the v1 sandbox was not kept
+
     def test_client_context(self):
         name, _, _ = self.create_function(source="exports.handler = async (e, ctx) => ctx.clientContext === undefined ? 'none' : ctx.clientContext;")
         cc = {"client": {"installation_id": "abc", "app_title": "t"}, "custom": {"k": "v"}, "env": {"platform": "x"}}

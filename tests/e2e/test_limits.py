@@ -4,11 +4,14 @@ entries, lying sizes), the unzipped and zipped size limits, and the 6 MB invoke 
 response limits (LAMBDA.md §3, §5)."""
 import base64
 import glob
+import io
 import json
 import os
+import stat
 import sys
 import tempfile
 import uuid
+import zipfile
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -96,9 +99,6 @@ class ZipSafetyTest(StratusTestCase):
         z = make_zip({"index.js": OK_INDEX, "out/" + marker: "pwned"},
                      symlinks={"out": tempfile.gettempdir()})
         # make_zip writes files before links; build the dangerous order explicitly too.
-        import io
-        import stat
-        import zipfile
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr("index.js", OK_INDEX)
@@ -139,8 +139,6 @@ class ZipSafetyTest(StratusTestCase):
 
     def test_unusual_but_valid_zips(self):
         # Stored (uncompressed) entries and explicit directory entries.
-        import io
-        import zipfile
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
             zf.writestr("lib/", b"")

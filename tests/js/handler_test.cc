@@ -51,21 +51,16 @@ exports.handler = () => ({
 
 TEST_F(HandlerTest, CallbackWaitsForEmptyEventLoopByDefault) {
   write("index.js", R"(
-let fired = 0;
 exports.handler = (event, context, callback) => {
-  setTimeout(() => { fired++; }, 30);
+  setTimeout(() => {}, 30);
   callback(null, { waited: context.callbackWaitsForEmptyEventLoop });
 };
-exports.fired = () => fired;
-exports.check = async () => fired;
 )");
   auto function = load();
+  auto start = std::chrono::steady_clock::now();
   JsResult result = invoke(*function);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(29));
   EXPECT_EQ(result.payload, R"({"waited":true})");
-  // The timer ran before the response: a second handler in the same module sees it.
-  write("check.js", "module.exports.h = async () => require('./index.js').fired();\n");
-  auto checker = load("check.h");
-  EXPECT_EQ(invoke(*checker).payload, "0");  // a fresh instance has its own state
 }
 
 TEST_F(HandlerTest, CallbackWaitsUntilTimersRan) {

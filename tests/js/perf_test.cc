@@ -69,8 +69,8 @@ TEST_F(PerfTest, ColdStartAndWarmInvoke) {
   }
 
   auto function = load();
-  constexpr int kWarm = 2000;
-  for (int i = 0; i < 100; ++i) invoke(*function);
+  constexpr int kWarm = 20000;
+  for (int i = 0; i < 2000; ++i) invoke(*function);
   auto start = Clock::now();
   for (int i = 0; i < kWarm; ++i) invoke(*function);
   double warm_us = msSince(start) * 1000 / kWarm;

@@ -22,9 +22,21 @@ class FakeSandbox : public sandbox::Sandbox {
       state_ = die_ ? sandbox::SandboxState::kCondemned : sandbox::SandboxState::kIdle;
       sandbox::InvokeResult r;
       r.payload = "{\"sandbox\":" + std::to_string(id_) + "}";
+      r.init_duration_ms = prestarted_ || invoked_ ? -1 : 5;
+      invoked_ = true;
       done(r);
     });
   }
+  void prestart(sandbox::PrestartCallback done) override {
+    loop_.post([this, done] {
+      prestarted_ = true;
+      state_ = fail_prestart_ ? sandbox::SandboxState::kCondemned : sandbox::SandboxState::kIdle;
+      done(fail_prestart_ ? "Runtime.ImportModuleError" : "");
+    });
+  }
+  uint64_t footprintMb() const override { return footprint_mb; }
+  uint64_t footprint_mb = 10;
+  bool fail_prestart_ = false;
   sandbox::SandboxState state() const override { return state_; }
   void condemn() override { state_ = sandbox::SandboxState::kCondemned; }
   const sandbox::SandboxSpec& spec() const override { return spec_; }
@@ -35,6 +47,8 @@ class FakeSandbox : public sandbox::Sandbox {
   int id_;
   bool die_;
   sandbox::SandboxState state_ = sandbox::SandboxState::kStarting;
+  bool prestarted_ = false;
+  bool invoked_ = false;
 };
 
 class FakeFactory : public sandbox::SandboxFactory {
@@ -42,8 +56,11 @@ class FakeFactory : public sandbox::SandboxFactory {
   explicit FakeFactory(Loop& loop) : loop_(loop) {}
   std::unique_ptr<sandbox::Sandbox> create(sandbox::SandboxSpec spec) override {
     last_spec = spec;
-    return std::make_unique<FakeSandbox>(loop_, std::move(spec), ++created, die_after_first);
+    auto sb = std::make_unique<FakeSandbox>(loop_, std::move(spec), ++created, die_after_first);
+    sb->fail_prestart_ = fail_prestart;
+    return sb;
   }
+  bool fail_prestart = false;
   int created = 0;
   bool die_after_first = false;
   sandbox::SandboxSpec last_spec;
@@ -70,39 +87,67 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(stored.ok()) << stored.error().message;
     db_ = std::move(Db::open(dir_ + "/s.db").value());
     registry_ = std::move(FunctionRegistry::open(*db_).value());
-    FunctionRecord r;
+    FunctionState state;
+    FunctionRecord& r = state.latest;
     r.name = "fn";
     r.runtime = "nodejs20.x";
     r.handler = "index.handler";
     r.code = {stored->sha256_hex, stored->sha256_base64, stored->size};
     r.generation = 1;
     r.environment = std::map<std::string, std::string>{{"A", "1"}};
-    ASSERT_TRUE(registry_->create(r).ok());
+    FunctionRecord v1 = r;
+    v1.version = "1";
+    v1.generation = 0;
+    state.versions[1] = v1;
+    FunctionRecord v2 = v1;
+    v2.version = "2";
+    state.versions[2] = v2;
+    state.last_version = 2;
+    state.aliases["live"] = {"live", "1", "", {{"2", 0.3}}, "rev"};
+    ASSERT_TRUE(registry_->create(state).ok());
+    makeScheduler();
+  }
+  void makeScheduler(uint64_t budget_mb = 8192, std::function<double()> uniform = nullptr) {
     SchedulerOptions opts;
     opts.idle_timeout_ms = 60000;
-    scheduler_ = std::make_unique<Scheduler>(loop_, *registry_, *code_, factory_, opts, clock_);
+    opts.host_memory_budget_mb = budget_mb;
+    opts.cold_cost_mb = 10;
+    scheduler_.reset();
+    scheduler_ = std::make_unique<Scheduler>(
+        loop_, *registry_, *code_, factory_, limiter_, opts, clock_,
+        uniform ? AliasRouter(uniform) : AliasRouter());
   }
   void TearDown() override {
     scheduler_.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  Result<sandbox::InvokeResult> invoke(const std::string& name) {
-    Result<sandbox::InvokeResult> out = Error::service("did not finish");
+  Result<InvokeOutput> invoke(const std::string& name, const std::string& qualifier = "") {
+    Result<InvokeOutput> out = Error::service("did not finish");
     Timer guard(loop_);
     guard.start(5000, [&] { loop_.stop(); });
-    scheduler_->invoke({name, "id", "{}", "arn", ""}, [&](Result<sandbox::InvokeResult> r) {
+    scheduler_->invoke({name, qualifier, "id", "{}", "arn", ""}, [&](Result<InvokeOutput> r) {
       out = std::move(r);
       loop_.stop();
     });
     loop_.run();
     return out;
   }
+  // Runs the loop until `done` holds or 5 s pass.
+  void runUntil(const std::function<bool()>& done) {
+    Timer poll(loop_);
+    poll.start(1, [&] { if (done()) loop_.stop(); }, 1);
+    Timer guard(loop_);
+    guard.start(5000, [&] { loop_.stop(); });
+    loop_.run();
+  }
+  std::string payload(const Result<InvokeOutput>& r) { return r.ok() ? r->result.payload : r.error().message; }
 
   std::string dir_;
   Loop loop_;
   ManualClock clock_;
   FakeFactory factory_{loop_};
+  ConcurrencyLimiter limiter_{1000};
   std::unique_ptr<layers::CodeStore> code_;
   std::unique_ptr<Db> db_;
   std::unique_ptr<FunctionRegistry> registry_;
@@ -110,9 +155,9 @@ class SchedulerTest : public ::testing::Test {
 };
 
 TEST_F(SchedulerTest, ReusesTheWarmSandbox) {
-  EXPECT_EQ(invoke("fn")->payload, "{\"sandbox\":1}");
+  EXPECT_EQ(payload(invoke("fn")), "{\"sandbox\":1}");
   EXPECT_EQ(scheduler_->idleCount("fn"), 1u);
-  EXPECT_EQ(invoke("fn")->payload, "{\"sandbox\":1}");
+  EXPECT_EQ(payload(invoke("fn")), "{\"sandbox\":1}");
   EXPECT_EQ(factory_.created, 1);
   EXPECT_EQ(factory_.last_spec.environment.at("A"), "1");
   EXPECT_TRUE(std::filesystem::exists(factory_.last_spec.task_root + "/index.js"));
@@ -120,12 +165,12 @@ TEST_F(SchedulerTest, ReusesTheWarmSandbox) {
 
 TEST_F(SchedulerTest, ChangedFunctionGetsAFreshSandbox) {
   invoke("fn");
-  FunctionRecord r = *registry_->find("fn");
-  r.generation++;
+  FunctionState r = *registry_->find("fn");
+  r.latest.generation++;
   ASSERT_TRUE(registry_->update(r).ok());
   scheduler_->retire("fn");
   EXPECT_EQ(scheduler_->idleCount("fn"), 0u);
-  EXPECT_EQ(invoke("fn")->payload, "{\"sandbox\":2}");
+  EXPECT_EQ(payload(invoke("fn")), "{\"sandbox\":2}");
 }
 
 TEST_F(SchedulerTest, CondemnedSandboxIsNotReused) {
@@ -157,6 +202,97 @@ TEST_F(SchedulerTest, UnknownFunctionIsNotFound) {
   auto r = invoke("nope");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kResourceNotFound);
+}
+
+TEST_F(SchedulerTest, VersionsHaveTheirOwnSandboxes) {
+  auto latest = invoke("fn");
+  auto v1 = invoke("fn", "1");
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(latest->executed_version, "$LATEST");
+  EXPECT_EQ(v1->executed_version, "1");
+  EXPECT_EQ(factory_.created, 2);
+  EXPECT_EQ(factory_.last_spec.version, "1");
+  EXPECT_EQ(payload(invoke("fn", "1")), "{\"sandbox\":2}");
+  EXPECT_EQ(invoke("fn", "7").error().code, ErrorCode::kResourceNotFound);
+  EXPECT_EQ(invoke("fn", "nope").error().code, ErrorCode::kResourceNotFound);
+}
+
+TEST_F(SchedulerTest, AliasRoutesByWeight) {
+  double next = 0.0;
+  makeScheduler(8192, [&] { return next; });
+  next = 0.29;  // below the 0.3 weight: the additional version
+  EXPECT_EQ(invoke("fn", "live")->executed_version, "2");
+  next = 0.31;
+  EXPECT_EQ(invoke("fn", "live")->executed_version, "1");
+}
+
+TEST_F(SchedulerTest, ReservedConcurrencyThrottles) {
+  FunctionState s = *registry_->find("fn");
+  s.reserved_concurrency = 0;
+  ASSERT_TRUE(registry_->update(s).ok());
+  auto r = invoke("fn");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(r.error().reason, "ReservedFunctionConcurrentInvocationLimitExceeded");
+  EXPECT_EQ(factory_.created, 0);
+}
+
+TEST_F(SchedulerTest, ProvisionedSandboxesAreInitialisedAheadAndUsedFirst) {
+  FunctionState s = *registry_->find("fn");
+  s.provisioned["1"] = {2, 0};
+  ASSERT_TRUE(registry_->update(s).ok());
+  scheduler_->provision("fn", "1");
+  EXPECT_EQ(scheduler_->provisionedStatus("fn", "1").status, "IN_PROGRESS");
+  runUntil([&] { return scheduler_->provisionedStatus("fn", "1").status == "READY"; });
+  auto st = scheduler_->provisionedStatus("fn", "1");
+  EXPECT_EQ(st.status, "READY");
+  EXPECT_EQ(st.allocated, 2);
+  EXPECT_EQ(factory_.created, 2);
+  EXPECT_TRUE(factory_.last_spec.provisioned);
+  auto r = invoke("fn", "1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(r->result.init_duration_ms, 0);  // served by a provisioned sandbox
+  EXPECT_EQ(factory_.created, 2);
+  // Provisioned sandboxes are never reaped.
+  clock_.advance(3600 * 1000);
+  scheduler_->reapIdle();
+  EXPECT_EQ(scheduler_->provisionedStatus("fn", "1").allocated, 2);
+  // Removing the config removes them.
+  s.provisioned.clear();
+  ASSERT_TRUE(registry_->update(s).ok());
+  scheduler_->provision("fn", "1");
+  EXPECT_EQ(scheduler_->idleCount("fn"), 0u);
+  EXPECT_EQ(scheduler_->provisionedStatus("fn", "1").allocated, 0);
+}
+
+TEST_F(SchedulerTest, FailedProvisioningReportsFailed) {
+  factory_.fail_prestart = true;
+  FunctionState s = *registry_->find("fn");
+  s.provisioned["live"] = {1, 0};
+  ASSERT_TRUE(registry_->update(s).ok());
+  scheduler_->provision("fn", "live");
+  runUntil([&] { return scheduler_->provisionedStatus("fn", "live").status == "FAILED"; });
+  auto st = scheduler_->provisionedStatus("fn", "live");
+  EXPECT_EQ(st.status, "FAILED");
+  EXPECT_EQ(st.reason, "FUNCTION_ERROR_INIT_FAILURE");
+}
+
+TEST_F(SchedulerTest, MemoryBudgetEvictsLeastRecentlyUsedThenRefuses) {
+  makeScheduler(/*budget_mb=*/25);  // room for two 10 MB sandboxes
+  invoke("fn");                     // sandbox 1 ($LATEST)
+  clock_.advance(10);
+  invoke("fn", "1");  // sandbox 2
+  clock_.advance(10);
+  EXPECT_EQ(scheduler_->hostUsedMb(), 20u);
+  invoke("fn", "2");  // evicts sandbox 1, the least recently used
+  EXPECT_EQ(factory_.created, 3);
+  EXPECT_EQ(scheduler_->hostUsedMb(), 20u);
+  EXPECT_EQ(payload(invoke("fn", "1")), "{\"sandbox\":2}");  // still warm
+  EXPECT_EQ(payload(invoke("fn")), "{\"sandbox\":4}");       // was evicted: cold again
+  makeScheduler(/*budget_mb=*/5);
+  auto refused = invoke("fn");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kTooManyRequests);
 }
 
 }  // namespace

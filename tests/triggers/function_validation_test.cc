@@ -149,7 +149,7 @@ TEST(Shapes, FunctionConfigurationAsAwsReturnsIt) {
   r.last_modified_ms = 1586545592563;
   r.revision_id = "rev";
   AccountScope scope{"us-east-1", "000000000000"};
-  auto created = functionConfiguration(r, scope, {ShapeMoment::kCreated, "rev0", false});
+  auto created = functionConfiguration(r, scope, {ShapeMoment::kCreated, "rev0", ""});
   EXPECT_EQ(created["State"], "Pending");
   EXPECT_EQ(created["StateReasonCode"], "Creating");
   EXPECT_FALSE(created.contains("LastUpdateStatus"));
@@ -163,7 +163,7 @@ TEST(Shapes, FunctionConfigurationAsAwsReturnsIt) {
   EXPECT_EQ(settled["State"], "Active");
   EXPECT_EQ(settled["LastUpdateStatus"], "Successful");
   EXPECT_EQ(settled["RevisionId"], "rev");
-  auto listed = functionConfiguration(r, scope, {ShapeMoment::kListed, "", true});
+  auto listed = functionConfiguration(r, scope, {ShapeMoment::kListed, "", "$LATEST"});
   EXPECT_FALSE(listed.contains("State"));
   EXPECT_FALSE(listed.contains("RuntimeVersionConfig"));
   EXPECT_EQ(listed["FunctionArn"], "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST");

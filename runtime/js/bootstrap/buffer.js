@@ -159,7 +159,8 @@ function validateSize(size) {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "size" argument must be of type number.${received(size)}`);
   }
   if (!(size >= 0 && size <= kMaxLength)) {
-    throw rangeError('ERR_INVALID_ARG_VALUE', `The argument 'size' is invalid. Received ${size}`);
+    throw rangeError('ERR_OUT_OF_RANGE',
+      `The value of "size" is out of range. It must be >= 0 && <= ${kMaxLength}. Received ${size}`);
   }
 }
 

@@ -16,9 +16,10 @@ const levels = {
 };
 const REQUEST_ID_SYMBOL = Symbol.for('aws.lambda.runtime.requestId');
 
-let inspectModule;
+// Loaded on the first console call, not at bootstrap.
+let formatModule;
 function util() {
-  return inspectModule || (inspectModule = internalRequire('inspect'));
+  return formatModule || (formatModule = internalRequire('format'));
 }
 
 let jsonFormat = false;
@@ -87,7 +88,7 @@ const console = {
     this.log(...args);
   },
   dir(object, options) {
-    native.writeRaw(util().inspect(object, { customInspect: false, ...options }) + '\n');
+    native.writeRaw(internalRequire('inspect').inspect(object, { customInspect: false, ...options }) + '\n');
   },
   table(data) {
     this.log(data);

@@ -1,8 +1,6 @@
-// util.inspect and util.format, after Node 18's lib/internal/util/inspect.js (no colors):
-// the same quoting, depth cut-off ([Object]), circular markers, line breaking at 80 columns
-// and grouping of long arrays, so console output reads like Node's.
-
-const { builtInObjects } = internalRequire('intrinsics');
+// util.inspect, after Node 18's lib/internal/util/inspect.js (no colors): the same quoting,
+// depth cut-off ([Object]), circular markers, line breaking at 80 columns and grouping of long
+// arrays, so console output reads like Node's. util.format is in format.js.
 
 const kCustom = Symbol.for('nodejs.util.inspect.custom');
 const kObjectType = 0;
@@ -24,96 +22,14 @@ const inspectDefaultOptions = {
   numericSeparator: false,
 };
 
-// ---- brand checks that do not trust Symbol.toStringTag ----
-const ObjectPrototypeToString = Object.prototype.toString;
-const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
-const propertyIsEnumerable = (object, key) => Object.prototype.propertyIsEnumerable.call(object, key);
-function getter(proto, name) {
-  return Object.getOwnPropertyDescriptor(proto, name).get;
-}
-function brand(fn) {
-  return (value) => {
-    try {
-      fn.call(value);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-}
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-const typedArrayTag = getter(TypedArrayPrototype, Symbol.toStringTag);
-const isTypedArray = (value) => typedArrayTag.call(value) !== undefined;
-const isUint8Array = (value) => typedArrayTag.call(value) === 'Uint8Array';
-const isMap = brand(getter(Map.prototype, 'size'));
-const isSet = brand(getter(Set.prototype, 'size'));
-const isDate = brand(Date.prototype.getTime);
-const isRegExp = (value) => {
-  try {
-    getter(RegExp.prototype, 'source').call(value);
-    return value !== RegExp.prototype;
-  } catch {
-    return false;
-  }
-};
-const isArrayBuffer = brand(getter(ArrayBuffer.prototype, 'byteLength'));
-const isSharedArrayBuffer = typeof SharedArrayBuffer === 'function'
-  ? brand(getter(SharedArrayBuffer.prototype, 'byteLength')) : () => false;
-const isAnyArrayBuffer = (value) => isArrayBuffer(value) || isSharedArrayBuffer(value);
-const isDataView = brand(getter(DataView.prototype, 'byteLength'));
-const isWeakMap = (value) => {
-  try {
-    WeakMap.prototype.has.call(value, {});
-    return true;
-  } catch {
-    return false;
-  }
-};
-const isWeakSet = (value) => {
-  try {
-    WeakSet.prototype.has.call(value, {});
-    return true;
-  } catch {
-    return false;
-  }
-};
-const isPromise = (value) => native.promiseState(value) !== undefined;
-const isNativeError = (value) => native.isNativeError(value);
-const isError = (value) => isNativeError(value) || value instanceof Error;
-const isNumberObject = (value) => typeof value === 'object' && brand(Number.prototype.valueOf)(value);
-const isStringObject = (value) => typeof value === 'object' && brand(String.prototype.valueOf)(value);
-const isBooleanObject = (value) => typeof value === 'object' && brand(Boolean.prototype.valueOf)(value);
-const isBigIntObject = (value) => typeof value === 'object' && brand(BigInt.prototype.valueOf)(value);
-const isSymbolObject = (value) => typeof value === 'object' && brand(Symbol.prototype.valueOf)(value);
-const isBoxedPrimitive = (value) => isNumberObject(value) || isStringObject(value) ||
-  isBooleanObject(value) || isBigIntObject(value) || isSymbolObject(value);
-const tagOf = (value) => ObjectPrototypeToString.call(value);
-const isAsyncFunction = (value) => typeof value === 'function' &&
-  (tagOf(value) === '[object AsyncFunction]' || tagOf(value) === '[object AsyncGeneratorFunction]');
-const isGeneratorFunction = (value) => typeof value === 'function' &&
-  (tagOf(value) === '[object GeneratorFunction]' || tagOf(value) === '[object AsyncGeneratorFunction]');
-const isArgumentsObject = (value) => tagOf(value) === '[object Arguments]';
-const isMapIterator = (value) => tagOf(value) === '[object Map Iterator]';
-const isSetIterator = (value) => tagOf(value) === '[object Set Iterator]';
-
-exports.types = {
-  isAnyArrayBuffer, isArrayBuffer, isSharedArrayBuffer, isArgumentsObject, isAsyncFunction,
-  isBigIntObject, isBooleanObject, isBoxedPrimitive, isDataView, isDate, isGeneratorFunction,
-  isMap, isMapIterator, isNativeError, isNumberObject, isPromise, isRegExp, isSet, isSetIterator,
-  isStringObject, isSymbolObject, isTypedArray, isUint8Array, isWeakMap, isWeakSet,
-  isProxy: (value) => native.isProxy(value),
-  isUint16Array: (value) => typedArrayTag.call(value) === 'Uint16Array',
-  isUint32Array: (value) => typedArrayTag.call(value) === 'Uint32Array',
-  isInt8Array: (value) => typedArrayTag.call(value) === 'Int8Array',
-  isInt16Array: (value) => typedArrayTag.call(value) === 'Int16Array',
-  isInt32Array: (value) => typedArrayTag.call(value) === 'Int32Array',
-  isFloat32Array: (value) => typedArrayTag.call(value) === 'Float32Array',
-  isFloat64Array: (value) => typedArrayTag.call(value) === 'Float64Array',
-  isUint8ClampedArray: (value) => typedArrayTag.call(value) === 'Uint8ClampedArray',
-  isBigInt64Array: (value) => typedArrayTag.call(value) === 'BigInt64Array',
-  isBigUint64Array: (value) => typedArrayTag.call(value) === 'BigUint64Array',
-  isArrayBufferView: (value) => ArrayBuffer.isView(value),
-};
+const types = internalRequire('types');
+const {
+  hasOwn, propertyIsEnumerable, getter, typedArrayTag, isTypedArray, isMap,
+  isSet, isDate, isRegExp, isArrayBuffer, isAnyArrayBuffer, isDataView,
+  isWeakMap, isWeakSet, isPromise, isNativeError, isError, isNumberObject,
+  isStringObject, isBooleanObject, isBigIntObject, isSymbolObject, isBoxedPrimitive, tagOf,
+  isAsyncFunction, isGeneratorFunction, isArgumentsObject, isMapIterator, isSetIterator,
+} = types;
 
 // ---- strings ----
 const meta = [
@@ -924,139 +840,15 @@ Object.defineProperty(inspect, 'defaultOptions', {
   },
 });
 
-function hasBuiltInToString(value) {
-  let toString;
-  try {
-    toString = value.toString;
-  } catch {
-    return true;
-  }
-  if (typeof toString !== 'function') return true;
-  if (hasOwn(value, 'toString')) return false;
-  let pointer = value;
-  do {
-    pointer = Object.getPrototypeOf(pointer);
-  } while (pointer !== null && !hasOwn(pointer, 'toString'));
-  if (pointer === null) return true;
-  const descriptor = Object.getOwnPropertyDescriptor(pointer, 'constructor');
-  return descriptor !== undefined && typeof descriptor.value === 'function' &&
-    builtInObjects.has(descriptor.value.name);
-}
-
-function tryStringify(arg) {
-  try {
-    return JSON.stringify(arg);
-  } catch (err) {
-    if (err instanceof TypeError && /circular/i.test(err.message)) return '[Circular]';
-    throw err;
-  }
-}
-
-function formatWithOptionsInternal(inspectOptions, args) {
-  const first = args[0];
-  let a = 0;
-  let str = '';
-  let join = '';
-  if (typeof first === 'string') {
-    if (args.length === 1) return first;
-    let tempStr;
-    let lastPos = 0;
-    for (let i = 0; i < first.length - 1; i++) {
-      if (first.charCodeAt(i) === 37) {  // '%'
-        const nextChar = first.charCodeAt(++i);
-        if (a + 1 !== args.length) {
-          switch (nextChar) {
-            case 115: {  // 's'
-              const tempArg = args[++a];
-              if (typeof tempArg === 'number') tempStr = formatNumber(stylizeNoColor, tempArg);
-              else if (typeof tempArg === 'bigint') tempStr = formatBigInt(stylizeNoColor, tempArg);
-              else if (typeof tempArg !== 'object' || tempArg === null || !hasBuiltInToString(tempArg)) {
-                tempStr = String(tempArg);
-              } else {
-                tempStr = inspect(tempArg, { ...inspectOptions, depth: 0, colors: false, compact: 3 });
-              }
-              break;
-            }
-            case 106:  // 'j'
-              tempStr = tryStringify(args[++a]);
-              break;
-            case 100: {  // 'd'
-              const tempNum = args[++a];
-              if (typeof tempNum === 'bigint') tempStr = formatBigInt(stylizeNoColor, tempNum);
-              else if (typeof tempNum === 'symbol') tempStr = 'NaN';
-              else tempStr = formatNumber(stylizeNoColor, Number(tempNum));
-              break;
-            }
-            case 79:  // 'O'
-              tempStr = inspect(args[++a], inspectOptions);
-              break;
-            case 111:  // 'o'
-              tempStr = inspect(args[++a], { ...inspectOptions, showHidden: true, showProxy: true, depth: 4 });
-              break;
-            case 105: {  // 'i'
-              const tempInteger = args[++a];
-              if (typeof tempInteger === 'bigint') tempStr = formatBigInt(stylizeNoColor, tempInteger);
-              else if (typeof tempInteger === 'symbol') tempStr = 'NaN';
-              else tempStr = formatNumber(stylizeNoColor, Number.parseInt(tempInteger));
-              break;
-            }
-            case 102: {  // 'f'
-              const tempFloat = args[++a];
-              if (typeof tempFloat === 'symbol') tempStr = 'NaN';
-              else tempStr = formatNumber(stylizeNoColor, Number.parseFloat(tempFloat));
-              break;
-            }
-            case 99:  // 'c'
-              a += 1;
-              tempStr = '';
-              break;
-            case 37:  // '%'
-              str += first.slice(lastPos, i);
-              lastPos = i + 1;
-              continue;
-            default:
-              continue;
-          }
-          if (lastPos !== i - 1) str += first.slice(lastPos, i - 1);
-          str += tempStr;
-          lastPos = i + 1;
-        } else if (nextChar === 37) {
-          str += first.slice(lastPos, i);
-          lastPos = i + 1;
-        }
-      }
-    }
-    if (lastPos !== 0) {
-      a++;
-      join = ' ';
-      if (lastPos < first.length) str += first.slice(lastPos);
-    }
-  }
-  while (a < args.length) {
-    const value = args[a];
-    str += join;
-    str += typeof value !== 'string' ? inspect(value, inspectOptions) : value;
-    join = ' ';
-    a++;
-  }
-  return str;
-}
-
-function format(...args) {
-  return formatWithOptionsInternal(undefined, args);
-}
-
-function formatWithOptions(inspectOptions, ...args) {
-  if (inspectOptions === null || typeof inspectOptions !== 'object') {
-    const error = new TypeError('The "inspectOptions" argument must be of type object.');
-    error.code = 'ERR_INVALID_ARG_TYPE';
-    throw error;
-  }
-  return formatWithOptionsInternal(inspectOptions, args);
-}
-
 exports.inspect = inspect;
-exports.format = format;
-exports.formatWithOptions = formatWithOptions;
+exports.types = types.types;
+exports.formatNumber = formatNumber;
+exports.formatBigInt = formatBigInt;
+exports.stylizeNoColor = stylizeNoColor;
+// util.format lives in format.js; these getters keep one import for callers.
+Object.defineProperty(exports, 'format', { enumerable: true, get: () => internalRequire('format').format });
+Object.defineProperty(exports, 'formatWithOptions', {
+  enumerable: true, get: () => internalRequire('format').formatWithOptions,
+});
 exports.stripVTControlCharacters = (str) =>
   str.replace(/[\u001B\u009B][[\]()#;?]*(?:(?:(?:;[-a-zA-Z\d/#&.:=?%@~_]+)*|[a-zA-Z\d]+(?:;[-a-zA-Z\d/#&.:=?%@~_]*)*)?\u0007|(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-ntqry=><~])/g, '');

@@ -16,5 +16,15 @@ exports.DateToISOString = (date) => Date.prototype.toISOString.call(date);
 exports.PromiseThen = Promise.prototype.then;
 
 // The names of V8's own constructors (what util.format('%s') treats as built-in toString).
-exports.builtInObjects = new Set(
-  Object.getOwnPropertyNames(globalThis).filter((name) => /^[A-Z][a-zA-Z0-9]+$/.test(name)));
+// No regular expression: compiling one costs every new context.
+function isConstructorName(name) {
+  if (name.length < 2) return false;
+  const first = name.charCodeAt(0);
+  if (first < 65 || first > 90) return false;
+  for (let i = 1; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
+}
+exports.builtInObjects = new Set(Object.getOwnPropertyNames(globalThis).filter(isConstructorName));

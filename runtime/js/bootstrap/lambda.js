@@ -95,13 +95,20 @@ function toFormatted(error) {
   }
 }
 
-// structuredConsole.logError
+// structuredConsole.logError. Never throws: a value that cannot even become an Error (a
+// Symbol) must not keep the error itself from being reported.
 function logError(message, error) {
   const logger = consoleModule.logger();
+  let asError;
+  try {
+    asError = intoError(error);
+  } catch {
+    asError = new Error(safeString(error));
+  }
   if (logger.json) {
-    logger.error(intoError(error));
+    logger.error(asError);
   } else {
-    logger.error(message, toFormatted(intoError(error)));
+    logger.error(message, toFormatted(asError));
   }
 }
 
@@ -140,7 +147,6 @@ function configure(cfg) {
   config = cfg;
 }
 
-const FUNCTION_EXPR = /^([^.]*)\.(.*)$/;
 
 function moduleRootAndHandler(fullHandlerString) {
   const handlerString = path.basename(fullHandlerString);
@@ -148,10 +154,11 @@ function moduleRootAndHandler(fullHandlerString) {
   return [moduleRoot, handlerString];
 }
 
+// "module.path.to.fn" -> ["module", "path.to.fn"] (the runtime's /^([^.]*)\.(.*)$/).
 function splitHandlerString(handlerString) {
-  const match = handlerString.match(FUNCTION_EXPR);
-  if (!match || match.length !== 3) throw new MalformedHandlerName('Bad handler');
-  return [match[1], match[2]];
+  const dot = handlerString.indexOf('.');
+  if (dot === -1 || handlerString.includes('\n')) throw new MalformedHandlerName('Bad handler');
+  return [handlerString.slice(0, dot), handlerString.slice(dot + 1)];
 }
 
 function resolveHandler(object, nestedProperty) {
@@ -375,4 +382,3 @@ exports.configure = configure;
 exports.load = load;
 exports.invoke = invoke;
 exports.beforeExit = beforeExit;
-exports.errors = { ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError };

@@ -91,7 +91,8 @@ function readPackage(dir) {
   return cached;
 }
 
-// The nearest package.json above `dir`, as Node's readPackageScope.
+// The nearest package.json above `dir`, as Node's readPackageScope, but not above the roots:
+// nothing there is readable anyway.
 function readPackageScope(dir) {
   let current = dir;
   for (;;) {
@@ -99,7 +100,7 @@ function readPackageScope(dir) {
     const pkg = readPackage(current);
     if (pkg) return { path: current, data: pkg };
     const parent = path.dirname(current);
-    if (parent === current) return false;
+    if (parent === current || current === taskRoot || current === optRoot) return false;
     current = parent;
   }
 }
@@ -215,13 +216,25 @@ function resolveExports(pkgDir, exportsField, subpath) {
 }
 
 // A bare request inside one node_modules directory, honoring "exports".
+// "name/sub" or "@scope/name/sub" -> ["name", "/sub"], or undefined when not a package name.
+function splitPackageName(request) {
+  let end = request.indexOf('/');
+  if (request[0] === '@') {
+    if (end === -1) return undefined;
+    end = request.indexOf('/', end + 1);
+  }
+  const name = end === -1 ? request : request.slice(0, end);
+  if (name === '' || name[0] === '.' || name.includes('\\') || name.includes('%')) return undefined;
+  return [name, end === -1 ? '' : request.slice(end)];
+}
+
 function resolveInNodeModules(nmDir, request) {
-  const match = /^((?:@[^/\\%]+\/)?[^./\\%][^/\\%]*)(\/.*)?$/.exec(request);
-  if (!match) return undefined;
-  const pkgDir = path.resolve(nmDir, match[1]);
+  const parts = splitPackageName(request);
+  if (parts === undefined) return undefined;
+  const pkgDir = path.resolve(nmDir, parts[0]);
   const pkg = stat(pkgDir) === 2 ? readPackage(pkgDir) : false;
   if (!pkg || pkg.exports === undefined || pkg.exports === null) return undefined;
-  const resolved = resolveExports(pkgDir, pkg.exports, '.' + (match[2] || ''));
+  const resolved = resolveExports(pkgDir, pkg.exports, '.' + parts[1]);
   const real = tryFile(resolved);
   if (real) return real;
   throw notFound(resolved, null);
@@ -256,7 +269,8 @@ function lookupPaths(request, parent) {
 function findPath(request, paths) {
   const absolute = request[0] === '/';
   const relative = isRelative(request);
-  const trailingSlash = request.endsWith('/') || /(?:^|\/)\.?\.$/.test(request);
+  const trailingSlash = request.endsWith('/') || request === '.' || request === '..' ||
+    request.endsWith('/.') || request.endsWith('/..');
   for (const dir of absolute ? [''] : paths) {
     if (dir && stat(dir) !== 2) continue;
     if (!absolute && !relative) {

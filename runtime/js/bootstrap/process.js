@@ -7,7 +7,7 @@ const EventEmitter = internalRequire('events');
 
 const process = new EventEmitter();
 let taskRoot = '/';
-const startNs = native.hrtime();
+let startNs = native.hrtime();  // reset by configure(): bootstrap state may come from a snapshot
 
 function hrtime(previous) {
   const ns = native.hrtime();
@@ -138,6 +138,7 @@ function configure(cfg) {
   process.env = cfg.env;
   process.pid = cfg.pid;
   taskRoot = cfg.taskRoot || '/';
+  startNs = native.hrtime();
 }
 
 exports.process = process;

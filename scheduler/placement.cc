@@ -1,0 +1,39 @@
+#include "scheduler/placement.h"
+
+#include <algorithm>
+
+namespace stratus::scheduler {
+
+PlacementKind place(const PlacementInput& in) {
+  if (in.provisioned_idle) return PlacementKind::kProvisioned;
+  if (in.warm_idle) return PlacementKind::kWarm;
+  if (in.host_used_mb + in.cold_cost_mb <= in.host_budget_mb) return PlacementKind::kCold;
+  uint64_t over = in.host_used_mb + in.cold_cost_mb - in.host_budget_mb;
+  if (in.evictable_mb >= over) return PlacementKind::kEvictThenCold;
+  return PlacementKind::kRefuse;
+}
+
+std::vector<uint64_t> chooseEvictions(std::vector<IdleCandidate> idle, uint64_t needed_mb) {
+  std::sort(idle.begin(), idle.end(), [](const IdleCandidate& a, const IdleCandidate& b) {
+    return a.last_used_ms < b.last_used_ms;
+  });
+  std::vector<uint64_t> out;
+  uint64_t freed = 0;
+  for (const auto& c : idle) {
+    if (freed >= needed_mb) break;
+    out.push_back(c.id);
+    freed += c.footprint_mb;
+  }
+  if (freed < needed_mb) out.clear();
+  return out;
+}
+
+std::vector<uint64_t> chooseReaped(const std::vector<IdleCandidate>& idle, int64_t cutoff_ms) {
+  std::vector<uint64_t> out;
+  for (const auto& c : idle) {
+    if (c.last_used_ms <= cutoff_ms) out.push_back(c.id);
+  }
+  return out;
+}
+
+}  // namespace stratus::scheduler

@@ -278,8 +278,10 @@ class StratusServer:
 
     _count = 0
 
-    def __init__(self, data_dir=None, binary=None):
+    def __init__(self, data_dir=None, binary=None, extra_args=None):
         self.binary = binary or STRATUS_BIN
+        # More `stratus serve` flags (e.g. ["--account-concurrency", "10"]), on every start.
+        self.extra_args = list(extra_args or [])
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-e2e-data-")
         self.log_dir = tempfile.mkdtemp(prefix="stratus-e2e-logs-")
@@ -316,6 +318,7 @@ class StratusServer:
         self.log_path = os.path.join(self.log_dir, "server-%d.log" % self.starts)
         self._log_file = open(self.log_path, "wb")
         cmd = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        cmd += [str(a) for a in self.extra_args]
         setpriv = shutil.which("setpriv")
         kwargs = {}
         if setpriv:
@@ -624,11 +627,12 @@ class StratusTestCase(unittest.TestCase):
     server = None
     lam = None
     lam_nv = None  # client-side parameter validation off: lets out-of-range values reach us
+    server_args = ()  # extra `stratus serve` flags for this class's server
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        server = StratusServer()
+        server = StratusServer(extra_args=cls.server_args)
         cls.addClassCleanup(server.cleanup)
         server.start()
         cls._attach(server)

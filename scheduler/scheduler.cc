@@ -73,7 +73,9 @@ void Scheduler::invoke(InvokeCall call, InvokeDone done) {
 
 void Scheduler::place(const FunctionRecord& record, const std::string& qualifier,
                       InvokeCall call, std::shared_ptr<ConcurrencyLease> lease, InvokeDone done) {
-  const auto& ids = function_slots_[record.name];
+  static const std::vector<uint64_t> kNone;
+  auto listed = function_slots_.find(record.name);
+  const auto& ids = listed == function_slots_.end() ? kNone : listed->second;
   uint64_t provisioned_id = 0, warm_id = 0;
   int64_t warm_used = -1;
   auto group = provisioned_.find({record.name, qualifier});
@@ -125,9 +127,12 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
       break;
   }
   FunctionRecord copy = record;
-  withBundle(record, [this, alive = alive_, copy, call = std::move(call), lease = std::move(lease),
-                      done = std::move(done)](Result<std::string> bundle) mutable {
+  uint64_t promised = options_.cold_cost_mb;
+  pending_cold_mb_ += promised;
+  withBundle(record, [this, alive = alive_, copy, promised, call = std::move(call),
+                      lease = std::move(lease), done = std::move(done)](Result<std::string> bundle) mutable {
     if (!*alive) return;
+    pending_cold_mb_ -= promised;
     if (!bundle.ok()) return done(bundle.error());
     uint64_t id = addSlot(copy, *bundle, "");
     run(id, std::move(call), std::move(lease), std::move(done));
@@ -381,7 +386,7 @@ size_t Scheduler::busyCount(const std::string& function_name) const {
 }
 
 uint64_t Scheduler::hostUsedMb() const {
-  uint64_t mb = 0;
+  uint64_t mb = pending_cold_mb_;
   for (const auto& [id, s] : slots_) mb += s.sandbox->footprintMb();
   return mb;
 }

@@ -134,6 +134,9 @@ class Scheduler {
   std::map<std::string, std::vector<uint64_t>> function_slots_;
   std::map<GroupKey, ProvisionedGroup> provisioned_;
   std::map<std::string, std::string> bundles_;  // code sha256 hex -> verified bundle dir
+  // Memory promised to cold starts that are still finding their bundle: counted in the budget
+  // so a burst of first starts cannot overshoot it.
+  uint64_t pending_cold_mb_ = 0;
   Timer reaper_;
   // Invocations still running hold this; they drop their results quietly once it is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -72,13 +72,16 @@ Status applyAlias(const ApiContext& ctx, const scheduler::FunctionState& state,
       return Error::invalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1");
     }
     for (const auto& [v, w] : weights) {
-      if (v == alias.function_version) {
-        return Error::invalidParameter("Invalid function version " + v + ". Function version " + v +
-                                       " is already included in routing configuration.");
-      }
       if (!exists(v) || v == "$LATEST") return notFound(v);
     }
     alias.additional_weights = std::move(weights);
+  }
+  // Checked on the result, so moving the alias onto its weighted version is refused too.
+  for (const auto& [v, w] : alias.additional_weights) {
+    if (v == alias.function_version) {
+      return Error::invalidParameter("Invalid function version " + v + ". Function version " + v +
+                                     " is already included in routing configuration.");
+    }
   }
   if (!alias.additional_weights.empty() && alias.function_version == "$LATEST") {
     return Error::invalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");

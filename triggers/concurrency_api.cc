@@ -46,6 +46,12 @@ Result<std::string> provisionedQualifier(ApiContext& ctx, const ApiCall& call,
   }
   bool exists = scheduler::isVersionNumber(q) ? state.version(q) != nullptr : state.aliases.count(q) > 0;
   if (!exists) return Error::notFound("Function not found: " + qualifiedArn(ctx.scope, state.name(), q));
+  auto alias = state.aliases.find(q);
+  if (putting && alias != state.aliases.end() && alias->second.function_version == "$LATEST") {
+    // An alias on $LATEST is still an unpublished version.
+    return Error::invalidParameter(
+        "Provisioned Concurrency Configs cannot be applied to unpublished function versions.");
+  }
   return q;
 }
 
@@ -72,7 +78,7 @@ nlohmann::json provisionedShape(ApiContext& ctx, const scheduler::FunctionState&
 void putFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
   auto body = call->jsonBody();
   if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
+  auto found = findFunctionOnly(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
   auto n = readCount(*body, "ReservedConcurrentExecutions", "reservedConcurrentExecutions", 0);
   if (!n.ok()) return call->fail(n.error());
@@ -100,7 +106,7 @@ void putFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void getFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
-  auto found = findUnqualified(ctx, *call);
+  auto found = findFunctionOnly(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
   nlohmann::json out = nlohmann::json::object();
   if ((*found)->reserved_concurrency) {
@@ -110,7 +116,7 @@ void getFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void deleteFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
-  auto found = findUnqualified(ctx, *call);
+  auto found = findFunctionOnly(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
   if ((*found)->reserved_concurrency) {
     scheduler::FunctionState state = **found;

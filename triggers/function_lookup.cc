@@ -33,6 +33,18 @@ Result<const scheduler::FunctionState*> findUnqualified(ApiContext& ctx, const A
   return state;
 }
 
+Result<const scheduler::FunctionState*> findFunctionOnly(ApiContext& ctx, const ApiCall& call) {
+  auto ref = parseFunctionRef(call.params.at(0), "", ctx.scope);
+  if (!ref.ok()) return ref.error();
+  if (!ref->qualifier.empty()) {
+    return Error::invalidParameter(
+        "This operation is permitted on Lambda functions only. Aliases and versions do not "
+        "support this operation. Please specify either a function name or an unqualified "
+        "function ARN.");
+  }
+  return findUnqualified(ctx, call);
+}
+
 Status checkRevision(const nlohmann::json& body, const std::string& current) {
   if (!body.contains("RevisionId") || !body["RevisionId"].is_string()) return okStatus();
   if (body["RevisionId"].get<std::string>() == current) return okStatus();

@@ -20,6 +20,10 @@ Result<FoundFunction> findFunction(ApiContext& ctx, const ApiCall& call);
 // The function alone, ignoring any qualifier (for APIs on the whole function).
 Result<const scheduler::FunctionState*> findUnqualified(ApiContext& ctx, const ApiCall& call);
 
+// The function, refusing a qualified name as Lambda does for function-only operations
+// (reserved concurrency).
+Result<const scheduler::FunctionState*> findFunctionOnly(ApiContext& ctx, const ApiCall& call);
+
 // 412 unless the body's RevisionId is absent or equals `current`.
 Status checkRevision(const nlohmann::json& body, const std::string& current);
 

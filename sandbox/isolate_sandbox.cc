@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "runtime/base/clock.h"
@@ -32,12 +33,14 @@ uint64_t megabytesUsed(uint64_t bytes) { return (bytes + (1u << 20) - 1) >> 20; 
 constexpr uint64_t kBaseFootprintMb = 2;
 }  // namespace
 
-// State shared between the loop and the worker running this sandbox's JavaScript. The worker
-// only touches `function` (one task at a time); the loop owns `state`.
+// State shared between the loop and the worker running this sandbox's JavaScript. Workers
+// only touch `function`, under `run_mu` (a task may still be finishing its housekeeping when the
+// loop has already handed the sandbox its next invocation); the loop owns `state`.
 struct IsolateSandbox::Core {
   SandboxSpec spec;
   std::string log_stream;
-  std::unique_ptr<js::JsFunction> function;  // null until initialised
+  std::mutex run_mu;
+  std::unique_ptr<js::JsFunction> function;  // null until initialised; guarded by run_mu
   std::atomic<SandboxState> state{SandboxState::kStarting};
   std::atomic<bool> condemned{false};
   std::atomic<uint64_t> footprint_mb{kBaseFootprintMb};
@@ -62,6 +65,9 @@ void IsolateSandbox::condemn() {
 
 namespace {
 
+// Takes core.run_mu; a wait for it (the previous task's housekeeping) holds no active slot.
+std::unique_lock<std::mutex> lockRun(IsolateSandbox::Core& core);
+
 js::JsFunctionSpec jsSpecFor(const SandboxSpec& spec, const std::string& log_stream) {
   js::JsFunctionSpec js;
   js.task_root = spec.task_root;
@@ -74,6 +80,7 @@ js::JsFunctionSpec jsSpecFor(const SandboxSpec& spec, const std::string& log_str
   js.memory_limit_mb = std::to_string(spec.memory_mb);
   js.log_group_name = "/aws/lambda/" + spec.function_name;
   js.log_stream_name = log_stream;
+  js.defer_housekeeping = true;  // runDeferredWork() once the result is posted
   return js;
 }
 
@@ -141,6 +148,7 @@ void IsolateSandbox::invoke(InvokeRequest request, InvokeCallback done) {
   core->state = SandboxState::kBusy;
   Loop* loop = &loop_;
   workers_.submit([core, loop, request = std::move(request), done = std::move(done)]() mutable {
+    std::unique_lock<std::mutex> run_lock = lockRun(*core);
     bool reusable = true;
     InvokeResult result = runOnWorker(*core, request, reusable);
     loop->post([core, reusable, result = std::move(result), done = std::move(done)]() mutable {
@@ -152,6 +160,8 @@ void IsolateSandbox::invoke(InvokeRequest request, InvokeCallback done) {
       }
       done(std::move(result));
     });
+    // The response is on its way: now the work that only later cold starts profit from.
+    if (core->function) core->function->runDeferredWork();
   });
 }
 
@@ -160,6 +170,7 @@ void IsolateSandbox::prestart(PrestartCallback done) {
   core->state = SandboxState::kStarting;
   Loop* loop = &loop_;
   workers_.submit([core, loop, done = std::move(done)]() mutable {
+    std::unique_lock<std::mutex> run_lock = lockRun(*core);
     std::string error_type;
     if (!core->function) {
       double init_ms = 0;
@@ -174,10 +185,20 @@ void IsolateSandbox::prestart(PrestartCallback done) {
       core->state = failed ? SandboxState::kCondemned : SandboxState::kIdle;
       done(failed && error_type.empty() ? "Runtime.Unknown" : error_type);
     });
+    if (core->function) core->function->runDeferredWork();
   });
 }
 
 namespace {
+
+std::unique_lock<std::mutex> lockRun(IsolateSandbox::Core& core) {
+  std::unique_lock<std::mutex> lock(core.run_mu, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    WorkerPool::BlockingScope blocking;
+    lock.lock();
+  }
+  return lock;
+}
 
 InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, bool& reusable) {
   const SandboxSpec& spec = core.spec;

@@ -1,6 +1,9 @@
 // A sandbox running a Node.js handler in its own V8 isolate (runtime/js). The isolate is
-// created and initialised on the first invoke (a cold start) or by prestart(); JavaScript runs
-// on the WorkerPool, never on the loop; results come back to the loop via Loop::post.
+// claimed from the prewarm pool (or created) and initialised on the first invoke (a cold start)
+// or by prestart(); JavaScript runs on the WorkerPool, never on the loop; results come back to
+// the loop via Loop::post, and the worker then does the call's deferred housekeeping (code
+// caches) while the response goes out. Isolates are disposed on the isolate pool's disposal
+// thread, wherever the sandbox's last reference goes (runtime/js/isolate_pool.h).
 // Loop thread only.
 #pragma once
 

@@ -30,6 +30,7 @@ struct ServeOptions {
   std::string account_id = "000000000000";
   int64_t idle_timeout_s = 600;
   size_t max_workers = 256;
+  size_t prewarm = 4;  // isolates of the default memory size kept bootstrapped ahead of demand
   int account_concurrency = 1000;
   uint64_t memory_budget_mb = 0;  // 0: half of the machine's memory
 };
@@ -51,6 +52,9 @@ void usage() {
       "  --account-id ID           12-digit account in ARNs (default 000000000000)\n"
       "  --idle-timeout-seconds N  idle sandboxes are discarded after N s (default 600)\n"
       "  --max-workers N           threads running JavaScript at most (default 256)\n"
+      "  --prewarm N               isolates of the default memory size (128 MB) kept ready,\n"
+      "                            bootstrapped in the background, for cold starts (default 4;\n"
+      "                            0: none, every cold start makes its own)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold; the least recently\n"
       "                            used idle ones are evicted first (default: half of RAM)\n"
@@ -83,6 +87,9 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
       o.idle_timeout_s = std::atoll(v.c_str());
     } else if (a == "--max-workers" && next(v)) {
       o.max_workers = static_cast<size_t>(std::atoll(v.c_str()));
+    } else if (a == "--prewarm" && next(v)) {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
+      o.prewarm = static_cast<size_t>(std::atoll(v.c_str()));
     } else if (a == "--account-concurrency" && next(v)) {
       o.account_concurrency = std::atoi(v.c_str());
       if (o.account_concurrency < 1) return false;
@@ -110,6 +117,7 @@ int serve(const ServeOptions& o, const char* argv0) {
     return 1;
   }
   js::initializeV8(argv0);
+  js::prewarmIsolates(o.prewarm);
 
   Loop loop;
   auto db = Db::open(o.data_dir + "/stratus.db");

@@ -1,8 +1,23 @@
 #include "runtime/base/worker_pool.h"
 
-namespace stratus {
+#include <algorithm>
 
-WorkerPool::WorkerPool(size_t max_threads) : max_threads_(max_threads ? max_threads : 1) {}
+namespace stratus {
+namespace {
+
+thread_local WorkerPool* t_pool = nullptr;  // the pool whose worker this thread is
+thread_local int t_blocking_depth = 0;
+
+size_t defaultActiveLimit() {
+  return std::max<size_t>(2, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(size_t max_threads, size_t active_limit, std::chrono::milliseconds stall)
+    : max_threads_(max_threads ? max_threads : 1),
+      active_limit_(std::min(max_threads_, active_limit ? active_limit : defaultActiveLimit())),
+      stall_(stall) {}
 
 WorkerPool::~WorkerPool() {
   {
@@ -14,14 +29,27 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::submit(std::function<void()> task) {
-  std::lock_guard<std::mutex> lock(mu_);
-  tasks_.push_back(std::move(task));
-  // Only start a thread when every existing one is busy: waiting work needs a free thread now.
-  if (idle_ < tasks_.size() && threads_.size() < max_threads_) {
-    threads_.emplace_back([this] { workerMain(); });
-  } else {
-    cv_.notify_one();
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_.push_back(Task{std::move(task), std::chrono::steady_clock::now()});
+    wake = kickLocked();
   }
+  // Outside the lock: a thread woken while we still held it would only block on it again.
+  if (wake) cv_.notify_one();
+}
+
+bool WorkerPool::kickLocked() {
+  if (tasks_.empty() || stopping_) return false;  // stopping: the threads there drain the queue
+  if (running_ >= active_limit_ && watching_ > 0) {
+    return false;  // every slot is taken; a watcher will step in if the queue stalls
+  }
+  if (idle_ > signaled_) {
+    ++signaled_;
+    return true;
+  }
+  if (threads_.size() < max_threads_) threads_.emplace_back([this] { workerMain(); });
+  return false;
 }
 
 size_t WorkerPool::threadCount() const {
@@ -30,18 +58,64 @@ size_t WorkerPool::threadCount() const {
 }
 
 void WorkerPool::workerMain() {
+  t_pool = this;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
+    if (!tasks_.empty()) {
+      auto now = std::chrono::steady_clock::now();
+      bool stalled = now - tasks_.front().queued >= stall_;
+      if (running_ < active_limit_ || stalled || stopping_) {
+        std::function<void()> fn = std::move(tasks_.front().fn);
+        tasks_.pop_front();
+        ++running_;
+        // More waiting work that may run now: hand it to another thread.
+        bool wake = kickLocked();
+        lock.unlock();
+        if (wake) cv_.notify_one();
+        fn();
+        fn = nullptr;  // the task's captures die here, off the lock
+        lock.lock();
+        --running_;
+        continue;
+      }
+    } else if (stopping_) {
+      return;
+    }
     ++idle_;
-    cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+    if (!tasks_.empty()) {
+      // Work is waiting but every active slot is taken: watch for the queue's head to stall.
+      ++watching_;
+      cv_.wait_until(lock, tasks_.front().queued + stall_);
+      --watching_;
+    } else {
+      cv_.wait(lock);
+    }
     --idle_;
-    if (tasks_.empty()) return;  // stopping and drained
-    auto task = std::move(tasks_.front());
-    tasks_.pop_front();
-    lock.unlock();
-    task();
-    lock.lock();
+    if (signaled_ > 0) --signaled_;
   }
+}
+
+void WorkerPool::beginBlocking() {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --running_;
+    wake = kickLocked();
+  }
+  if (wake) cv_.notify_one();
+}
+
+void WorkerPool::endBlocking() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++running_;  // may exceed the limit for a while: this thread then takes no more work
+}
+
+WorkerPool::BlockingScope::BlockingScope() : pool_(t_pool) {
+  if (pool_ != nullptr && t_blocking_depth++ == 0) pool_->beginBlocking();
+}
+
+WorkerPool::BlockingScope::~BlockingScope() {
+  if (pool_ != nullptr && --t_blocking_depth == 0) pool_->endBlocking();
 }
 
 }  // namespace stratus

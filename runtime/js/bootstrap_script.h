@@ -2,11 +2,17 @@
 // compile it (through the process-wide code cache) and call it with the `native` object. The
 // result is the runtime object whose functions IsolateFunction calls.
 //
-// Why a code cache and not (yet) a startup snapshot: with libnode's V8 10.2, a SnapshotCreator
-// blob of the bootstrapped context made create() no faster than compiling from this cache and
+// Why a code cache and not a startup snapshot: with libnode's V8 10.2, a SnapshotCreator blob
+// of the bootstrapped context made create() no faster than compiling from this cache and
 // running the bootstrap, and init/first invoke slower (functions outside the snapshot compile
-// lazily in every isolate, where this cache covers them). The natives and configure() are
-// already shaped for a snapshot (NativeBindings::externalReferences()).
+// lazily in every isolate, where this cache covers them). Measured again with the prewarm pool
+// (isolate_pool.h), where making an isolate is off the request path and only the claim counts
+// (configure + load + first invoke of a new hello world, median of 60, same process and run):
+// code cache 1.03-1.10 ms; snapshot (FunctionCodeHandling::kKeep, 735 KB) 2.59 ms; snapshot
+// whose creator first ran bootstrap, configure(), load() and a tick in a throwaway context so
+// that those functions carry bytecode 1.42-1.83 ms. Making a pooled isolate from the snapshot
+// was at best ~25% cheaper (2.3-3.1 vs 3.2-3.3 ms), which only the background refill sees. The
+// natives and configure() stay shaped for a snapshot (NativeBindings::externalReferences()).
 //
 // Threads: the thread holding the isolate's Locker.
 #pragma once

@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "runtime/base/worker_pool.h"
 #include "runtime/js/bootstrap_script.h"
 #include "runtime/js/code_cache.h"
 #include "runtime/js/isolate_lock.h"
+#include "runtime/js/isolate_pool.h"
 #include "runtime/js/js_engine.h"
 #include "runtime/js/log_line.h"
 #include "runtime/js/native_bindings.h"
@@ -31,7 +33,7 @@ using v8::Value;
 // every function init and invoke compiled; from then on new isolates compile none of them.
 std::atomic<bool> g_bootstrap_cache_complete{false};
 
-constexpr size_t kMinHeapBytes = 16u << 20;
+constexpr uint64_t kHeapSampleEvery = 16;
 constexpr size_t kMaxLogBytesPerCall = 16u << 20;  // a logging loop must not eat the host
 // Headroom granted past the heap limit so a terminating isolate reaches its next interrupt
 // check instead of V8 aborting the whole process with a fatal OOM.
@@ -91,29 +93,16 @@ struct IsolateFunction::Call {
 };
 
 std::unique_ptr<JsFunction> JsFunction::create(JsFunctionSpec spec) {
-  return std::make_unique<IsolateFunction>(std::move(spec));
+  std::unique_ptr<IsolateShell> shell = IsolatePool::instance().take(spec.heap_limit_bytes);
+  return std::make_unique<IsolateFunction>(std::move(spec), std::move(shell));
 }
 
-IsolateFunction::IsolateFunction(JsFunctionSpec spec)
-    : spec_(std::move(spec)), roots_(spec_.task_root, spec_.opt_root) {
-  JsEngine::ensureInitialized();
-
-  size_t limit = std::max<size_t>(spec_.heap_limit_bytes, kMinHeapBytes);
-  allocator_ = std::make_unique<LimitedAllocator>(limit);
-  v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = allocator_.get();
-  // The old generation gets the whole limit; the young generation stays small so that a
-  // 128 MB function is not mostly nursery, and isolate creation commits little.
-  params.constraints.set_max_old_generation_size_in_bytes(limit);
-  params.constraints.set_max_young_generation_size_in_bytes(
-      std::clamp<size_t>(limit / 16, 1u << 20, 16u << 20));
-  params.oom_error_callback = onFatalOutOfMemory;
-  isolate_ = v8::Isolate::New(params);
-  isolate_->SetData(kIsolateSlot, static_cast<NativeHost*>(this));
-  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
-  isolate_->AddNearHeapLimitCallback(onNearHeapLimit, this);
-  isolate_->SetPromiseRejectCallback(onPromiseReject);
-  bootstrap();
+IsolateFunction::IsolateFunction(JsFunctionSpec spec, std::unique_ptr<IsolateShell> shell)
+    : spec_(std::move(spec)),
+      roots_(spec_.task_root, spec_.opt_root),
+      shell_(shell ? std::move(shell) : IsolateShell::create(spec_.heap_limit_bytes)),
+      isolate_(shell_->isolate) {
+  configure();
 }
 
 IsolateFunction::~IsolateFunction() {
@@ -122,67 +111,38 @@ IsolateFunction::~IsolateFunction() {
     v8::Isolate::Scope isolate_scope(isolate_);
     rejections_.clear();
     compiled_.clear();
-    for (auto* fn : {&load_, &invoke_, &tick_, &loop_state_, &run_timers_, &before_exit_}) fn->Reset();
-    bootstrap_script_.Reset();
-    context_.Reset();
+    // Nothing of this instance may be reached from the isolate once it is gone.
+    isolate_->RemoveNearHeapLimitCallback(onNearHeapLimit, 0);
+    isolate_->SetPromiseRejectCallback(nullptr);
+    isolate_->SetData(kIsolateSlot, nullptr);
   }
-  v8::platform::NotifyIsolateShutdown(JsEngine::platform(), isolate_);
-  isolate_->Dispose();
+  // Disposal takes a while (heap teardown): never on the caller's thread, which may be the loop.
+  IsolatePool::instance().retire(std::move(shell_));
 }
 
-void IsolateFunction::bootstrap() {
+void IsolateFunction::configure() {
   IsolateLock lock(isolate_);
-  Local<v8::Context> context = v8::Context::New(isolate_);
-  context_.Reset(isolate_, context);
+  isolate_->SetData(kIsolateSlot, static_cast<NativeHost*>(this));
+  isolate_->AddNearHeapLimitCallback(onNearHeapLimit, this);
+  isolate_->SetPromiseRejectCallback(onPromiseReject);
+  if (!shell_->bootstrap_error.empty()) {
+    bootstrap_error_ = shell_->bootstrap_error;
+    return;
+  }
+  Local<v8::Context> context = shell_->context.Get(isolate_);
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate_);
-  const char* step = "";
-  Local<v8::Function> configure;
+  // Per-instance configuration: everything before it is the same for every function.
   Local<Value> ignored;
-  Local<Value> argv[] = {Local<Value>()};
-  bool ok = runBootstrapScript(context, &configure, &step);
-  if (ok) {
-    // Per-instance configuration: everything before it could come from a startup snapshot.
-    step = "configure";
-    argv[0] = instanceConfig(context);
-    ok = configure->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&ignored);
-  }
-  if (!ok) {
-    bootstrap_error_ = std::string("bootstrap ") + step + " failed: " +
+  Local<Value> argv[] = {instanceConfig(context)};
+  if (!shell_->configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&ignored)) {
+    bootstrap_error_ = std::string("bootstrap configure failed: ") +
                        (try_catch.HasCaught() ? utf8(isolate_, try_catch.Exception()) : "no exception");
     if (try_catch.HasCaught() && !try_catch.Message().IsEmpty()) {
       bootstrap_error_ +=
           " (line " + std::to_string(try_catch.Message()->GetLineNumber(context).FromMaybe(0)) + ")";
     }
   }
-}
-
-bool IsolateFunction::runBootstrapScript(Local<v8::Context> context, Local<v8::Function>* configure,
-                                         const char** step) {
-  Local<v8::Object> runtime;
-  Local<v8::UnboundScript> script;
-  if (!BootstrapScript::run(isolate_, context, &runtime, &script, step)) return false;
-  bootstrap_script_.Reset(isolate_, script);
-  return bindRuntime(context, runtime, configure, step);
-}
-
-bool IsolateFunction::bindRuntime(Local<v8::Context> context, Local<v8::Object> runtime,
-                                  Local<v8::Function>* configure, const char** step) {
-  v8::Global<v8::Function> configure_slot;
-  struct Entry {
-    const char* name;
-    v8::Global<v8::Function>* slot;
-  };
-  for (Entry entry : {Entry{"configure", &configure_slot}, Entry{"load", &load_}, Entry{"invoke", &invoke_},
-                      Entry{"tick", &tick_}, Entry{"loopState", &loop_state_},
-                      Entry{"runTimers", &run_timers_}, Entry{"beforeExit", &before_exit_}}) {
-    Local<Value> fn;
-    *step = entry.name;
-    if (!runtime->Get(context, v8Str(isolate_, entry.name)).ToLocal(&fn) || !fn->IsFunction()) return false;
-    entry.slot->Reset(isolate_, fn.As<v8::Function>());
-  }
-  *configure = configure_slot.Get(isolate_);
-  return true;
 }
 
 Local<v8::Object> IsolateFunction::instanceConfig(Local<v8::Context> context) {
@@ -233,7 +193,7 @@ JsResult IsolateFunction::init(int64_t deadline_epoch_ms) {
   call.deadline_epoch_ms = deadline_epoch_ms;
   runCall(call, [this](Local<v8::Context> context) {
     Local<Value> argv[] = {v8Str(isolate_, spec_.handler)};
-    return callJs(context, load_, 1, argv);
+    return callJs(context, shell_->load, 1, argv);
   });
   return result;
 }
@@ -262,14 +222,14 @@ JsResult IsolateFunction::invoke(const JsInvokeRequest& request) {
         request.client_context_json.empty() ? Local<Value>(v8::Undefined(isolate_))
                                             : Local<Value>(v8Str(isolate_, request.client_context_json)),
     };
-    return callJs(context, invoke_, 5, argv);
+    return callJs(context, shell_->invoke, 5, argv);
   });
   return result;
 }
 
 void IsolateFunction::runCall(Call& call, const std::function<bool(Local<v8::Context>)>& start) {
   IsolateLock lock(isolate_);
-  Local<v8::Context> context = context_.Get(isolate_);
+  Local<v8::Context> context = shell_->context.Get(isolate_);
   v8::Context::Scope context_scope(context);
 
   if (call.deadline_epoch_ms > 0) {
@@ -299,17 +259,17 @@ void IsolateFunction::runCall(Call& call, const std::function<bool(Local<v8::Con
 void IsolateFunction::driveLoop(Local<v8::Context> context, Call& call) {
   bool drained_once = false;
   for (;;) {
-    if (!callJs(context, tick_, 0, nullptr)) return;
+    if (!callJs(context, shell_->tick, 0, nullptr)) return;
     if (call.settled || call.is_init) return;  // init does not wait for timers
     Local<Value> state;
-    if (!callJs(context, loop_state_, 0, nullptr, &state)) return;
+    if (!callJs(context, shell_->loop_state, 0, nullptr, &state)) return;
     double next = state->NumberValue(context).FromMaybe(-1);
     if (next < 0) {
       // The loop drained (Node's beforeExit): the bootstrap settles the call, or schedules the
       // work that will (an immediate). A second drain without a settle is a runtime bug.
       if (drained_once) return;
       drained_once = true;
-      if (!callJs(context, before_exit_, 0, nullptr)) return;
+      if (!callJs(context, shell_->before_exit, 0, nullptr)) return;
       continue;
     }
     drained_once = false;
@@ -318,6 +278,8 @@ void IsolateFunction::driveLoop(Local<v8::Context> context, Call& call) {
       auto due = std::chrono::steady_clock::time_point(
           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
               std::chrono::duration<double, std::milli>(next)));
+      // Sleeping until a timer is due: off the worker pool's active slots meanwhile.
+      WorkerPool::BlockingScope blocking;
       std::unique_lock<std::mutex> lock(wake_mu_);
       wake_.wait_until(lock, std::min(due, call.steady_deadline), [this] { return stopping(); });
       lock.unlock();
@@ -329,7 +291,7 @@ void IsolateFunction::driveLoop(Local<v8::Context> context, Call& call) {
       now = nowMonotonicMs();
     }
     Local<Value> argv[] = {v8::Number::New(isolate_, now)};
-    if (!callJs(context, run_timers_, 1, argv)) return;
+    if (!callJs(context, shell_->run_timers, 1, argv)) return;
   }
 }
 
@@ -444,14 +406,47 @@ void IsolateFunction::finishCall(Call& call, bool watchdog_fired) {
   if (call.late_fatal) result.reusable = false;
   // Module code caches are made after init (what top-level code compiled) and made again after
   // the first invoke, to hold the handler's code too; the bootstrap's likewise, once.
-  if (result.reusable && !compiled_.empty()) cacheCompiledModules(!call.is_init);
+  if (result.reusable && !compiled_.empty()) {
+    pending_module_caches_ = true;
+    pending_final_caches_ = pending_final_caches_ || !call.is_init;
+  }
   if (!call.is_init && result.reusable && !g_bootstrap_cache_complete.exchange(true)) {
+    pending_bootstrap_cache_ = true;
+  }
+  if (!spec_.defer_housekeeping) doDeferredWork();
+  if (!result.reusable) condemned_ = true;
+  // Reading the heap statistics walks every space and page: about a fifth of a warm invoke. A
+  // warm instance's heap changes little between calls, so it is read after init, the first
+  // invoke, any call that ends the instance, and every kHeapSampleEvery-th call; the ArrayBuffer
+  // bytes (a counter) are always current.
+  if (call.is_init || !result.reusable || calls_since_heap_sample_ == 0 ||
+      ++calls_since_heap_sample_ > kHeapSampleEvery) {
+    v8::HeapStatistics stats;
+    isolate_->GetHeapStatistics(&stats);
+    last_heap_used_ = stats.used_heap_size();
+    calls_since_heap_sample_ = call.is_init ? 0 : 1;
+  }
+  result.heap_used_bytes = last_heap_used_ + shell_->allocator->usedBytes();
+}
+
+void IsolateFunction::runDeferredWork() {
+  if (!pending_module_caches_ && !pending_bootstrap_cache_) return;
+  IsolateLock lock(isolate_);
+  v8::Context::Scope context_scope(shell_->context.Get(isolate_));
+  doDeferredWork();
+}
+
+void IsolateFunction::doDeferredWork() {
+  if (pending_module_caches_) {
+    pending_module_caches_ = false;
+    bool final = pending_final_caches_;
+    pending_final_caches_ = false;
+    if (!compiled_.empty()) cacheCompiledModules(final);
+  }
+  if (pending_bootstrap_cache_) {
+    pending_bootstrap_cache_ = false;
     refreshBootstrapCache();
   }
-  if (!result.reusable) condemned_ = true;
-  v8::HeapStatistics stats;
-  isolate_->GetHeapStatistics(&stats);
-  result.heap_used_bytes = stats.used_heap_size() + allocator_->usedBytes();
 }
 
 void IsolateFunction::cacheCompiledModules(bool final) {
@@ -468,9 +463,9 @@ void IsolateFunction::cacheCompiledModules(bool final) {
 }
 
 void IsolateFunction::refreshBootstrapCache() {
-  if (bootstrap_script_.IsEmpty()) return;
+  if (shell_->bootstrap_script.IsEmpty()) return;
   v8::HandleScope handle_scope(isolate_);
-  BootstrapScript::refreshCodeCache(bootstrap_script_.Get(isolate_));
+  BootstrapScript::refreshCodeCache(shell_->bootstrap_script.Get(isolate_));
 }
 
 bool IsolateFunction::requestStop(Stop reason) {
@@ -558,18 +553,6 @@ size_t IsolateFunction::onNearHeapLimit(void* data, size_t current_limit, size_t
   if (self->heap_limit_raises_ >= kMaxOomRaises) return current_limit;
   ++self->heap_limit_raises_;
   return current_limit + std::max<size_t>(kOomHeadroomBytes, initial_limit / 4);
-}
-
-void IsolateFunction::onFatalOutOfMemory(const char* location, bool is_heap_oom) {
-  // V8 aborts the process right after this returns. Name the function so the crash can be
-  // traced: some built-ins allocate in one uninterruptible step far past the limit and the
-  // headroom granted by onNearHeapLimit.
-  v8::Isolate* isolate = v8::Isolate::TryGetCurrent();
-  NativeHost* host = isolate != nullptr ? NativeHost::of(isolate) : nullptr;
-  const std::string name =
-      host != nullptr ? static_cast<IsolateFunction*>(host)->spec_.function_name : std::string("?");
-  fprintf(stderr, "stratus: fatal out of memory in function '%s' (%s%s)\n", name.c_str(),
-          location != nullptr ? location : "", is_heap_oom ? ", heap" : "");
 }
 
 void IsolateFunction::onPromiseReject(v8::PromiseRejectMessage message) {

@@ -1,6 +1,8 @@
 // The JsFunction implementation: one v8::Isolate (heap limited by the spec), its ArrayBuffer
 // allocator, one Context holding the bootstrap runtime (bootstrap/*.js) and, after init(), the
-// user's module and handler. Each init()/invoke() is a "call": it runs JS, then drives the
+// user's module and handler. The isolate, allocator and bootstrapped context come as an
+// IsolateShell, claimed from the prewarm pool (isolate_pool.h) or made by the constructor, and
+// go back to the pool's disposal thread when the instance is destroyed. Each init()/invoke() is a "call": it runs JS, then drives the
 // isolate's event loop (nextTicks, microtasks, the JS timer queue) until the call settles, the
 // loop drains, or the call is stopped.
 //
@@ -11,7 +13,9 @@
 // Threads: constructed on any thread; init()/invoke() on one worker thread at a time (each
 // takes a v8::Locker); terminate() from any thread. Worker threads need a stack of at least
 // 2 MB (V8 assumes about 1 MB of usable stack below the point where JS is entered). Destroy the
-// instance only when no call is running (terminate(), then let the call return).
+// instance only when no call is running (terminate(), then let the call return); destruction
+// is cheap on any thread (the isolate is disposed elsewhere). While a call waits for a timer it
+// is in a WorkerPool::BlockingScope, so it holds none of the worker pool's active slots.
 #pragma once
 
 #include <v8-context.h>
@@ -31,15 +35,16 @@
 #include <vector>
 
 #include "runtime/js/confined_roots.h"
+#include "runtime/js/isolate_shell.h"
 #include "runtime/js/js_function.h"
-#include "runtime/js/limited_allocator.h"
 #include "runtime/js/native_host.h"
 
 namespace stratus::js {
 
 class IsolateFunction final : public JsFunction, private NativeHost {
  public:
-  explicit IsolateFunction(JsFunctionSpec spec);
+  // `shell`: a ready shell of the spec's effective heap limit, or null to make one now.
+  IsolateFunction(JsFunctionSpec spec, std::unique_ptr<IsolateShell> shell);
   ~IsolateFunction() override;
   IsolateFunction(const IsolateFunction&) = delete;
   IsolateFunction& operator=(const IsolateFunction&) = delete;
@@ -47,6 +52,7 @@ class IsolateFunction final : public JsFunction, private NativeHost {
   JsResult init(int64_t deadline_epoch_ms) override;
   JsResult invoke(const JsInvokeRequest& request) override;
   void terminate() override;
+  void runDeferredWork() override;
 
  private:
   // Why the running call must stop; the first reason wins (stop_).
@@ -54,13 +60,9 @@ class IsolateFunction final : public JsFunction, private NativeHost {
 
   struct Call;
 
-  // Creates the context and runs the bootstrap; a failure is kept in bootstrap_error_.
-  void bootstrap();
-  bool runBootstrapScript(v8::Local<v8::Context> context, v8::Local<v8::Function>* configure,
-                          const char** step);
-  // Keeps the runtime object's entry points (bootstrap/main.js exports).
-  bool bindRuntime(v8::Local<v8::Context> context, v8::Local<v8::Object> runtime,
-                   v8::Local<v8::Function>* configure, const char** step);
+  // Claims the shell for this function: installs the callbacks and runs the bootstrap's
+  // configure() with this instance's settings; a failure is kept in bootstrap_error_.
+  void configure();
   v8::Local<v8::Object> instanceConfig(v8::Local<v8::Context> context);
   void runCall(Call& call, const std::function<bool(v8::Local<v8::Context>)>& start);
   // Runs ticks, timers and beforeExit until the call settles, drains or stops.
@@ -74,6 +76,8 @@ class IsolateFunction final : public JsFunction, private NativeHost {
   // Stores code caches of the modules this instance compiled; `final` after an invoke.
   void cacheCompiledModules(bool final);
   void refreshBootstrapCache();
+  // The housekeeping of finished calls, now (under the Locker).
+  void doDeferredWork();
   bool refuseCall(JsResult* result, const std::string& request_id);
 
   // NativeHost
@@ -90,17 +94,18 @@ class IsolateFunction final : public JsFunction, private NativeHost {
 
   static size_t onNearHeapLimit(void* data, size_t current_limit, size_t initial_limit);
   static void onPromiseReject(v8::PromiseRejectMessage message);
-  static void onFatalOutOfMemory(const char* location, bool is_heap_oom);
+  std::string_view functionName() const override { return spec_.function_name; }
 
   const JsFunctionSpec spec_;
   const ConfinedRoots roots_;
-  std::unique_ptr<LimitedAllocator> allocator_;
-  v8::Isolate* isolate_ = nullptr;
-  v8::Global<v8::Context> context_;
-  // Entry points of the bootstrap's runtime object (bootstrap/main.js).
-  v8::Global<v8::Function> load_, invoke_, tick_, loop_state_, run_timers_, before_exit_;
-  v8::Global<v8::UnboundScript> bootstrap_script_;
+  // The isolate, its context and the bootstrap's entry points; from the IsolatePool or made
+  // for this instance. Retired to the pool (disposed on its thread) by the destructor.
+  std::unique_ptr<IsolateShell> shell_;
+  v8::Isolate* const isolate_;
   std::string bootstrap_error_;  // non-empty: the bootstrap failed, every call fails
+  // Heap statistics are sampled, not read after every call (see finishCall).
+  uint64_t calls_since_heap_sample_ = 0;
+  uint64_t last_heap_used_ = 0;
 
   // Worker-thread state (under the Locker).
   Call* call_ = nullptr;
@@ -110,6 +115,10 @@ class IsolateFunction final : public JsFunction, private NativeHost {
   size_t heap_limit_raises_ = 0;
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> rejections_;
   std::vector<std::pair<v8::Global<v8::Function>, std::string>> compiled_;
+  // Housekeeping left by finished calls (spec_.defer_housekeeping).
+  bool pending_module_caches_ = false;
+  bool pending_final_caches_ = false;
+  bool pending_bootstrap_cache_ = false;
 
   // Cross-thread stop state. epoch_ counts calls, so a watchdog entry of an earlier call can
   // never stop a later one.

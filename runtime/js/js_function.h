@@ -10,6 +10,7 @@
 // terminate() may be called from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,6 +21,11 @@ namespace stratus::js {
 
 // Process-wide V8 setup: call once, before any JsFunction is created (main, test main).
 void initializeV8(const char* argv0);
+
+// Keeps `count` isolates of `heap_limit_bytes` ready, bootstrapped in the background, for
+// create() to claim (runtime/js/isolate_pool.h). 0 turns prewarming of that limit off (the
+// default): create() then makes each isolate itself.
+void prewarmIsolates(size_t count, uint64_t heap_limit_bytes = 128ull << 20);
 
 struct JsFunctionSpec {
   std::string task_root;  // directory of the function's unzipped code (the "/var/task")
@@ -33,6 +39,9 @@ struct JsFunctionSpec {
   std::string memory_limit_mb;   // a string, as Lambda gives it: "128"
   std::string log_group_name;
   std::string log_stream_name;
+  // init()/invoke() leave the work that only later instances profit from (code caches of the
+  // modules they compiled) to runDeferredWork(), so their result comes back sooner.
+  bool defer_housekeeping = false;
 };
 
 struct JsInvokeRequest {
@@ -75,6 +84,11 @@ class JsFunction {
 
   // Any thread: stop whatever JS runs now; the instance is unusable afterwards.
   virtual void terminate() = 0;
+
+  // With spec.defer_housekeeping: does the work that init()/invoke() calls left so far (see the
+  // spec); call it once their result is on its way, e.g. after the cold start's init + first
+  // invoke. Same threading rules as invoke(). Work not done is kept until it is.
+  virtual void runDeferredWork() = 0;
 };
 
 }  // namespace stratus::js

@@ -54,6 +54,9 @@ class NativeHost {
   virtual bool takeUnhandledRejection(v8::Local<v8::Value>* reason) = 0;
   virtual bool hasUnhandledRejections() const = 0;
 
+  // Names the function in diagnostics (a fatal out-of-memory report); "" when none.
+  virtual std::string_view functionName() const { return {}; }
+
  protected:
   ~NativeHost() = default;
 };

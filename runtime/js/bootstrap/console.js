@@ -153,6 +153,12 @@ console.timeLog = function timeLog(label = 'default', ...data) {
   this.log('%s: %s', label, elapsed(label), ...data);
 };
 
+// As in Node, every method works detached (`const { log } = console`); `this` stays the console,
+// so count() and time() use whatever console.log is by then.
+for (const key of Object.keys(console)) {
+  if (typeof console[key] === 'function') console[key] = console[key].bind(console);
+}
+
 // Reads AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL.
 function configure(env) {
   jsonFormat = typeof env.AWS_LAMBDA_LOG_FORMAT === 'string' &&

@@ -453,6 +453,12 @@ function makeRequire(module) {
 function moduleBuiltin() {
   const exported = Module;
   exported.Module = Module;
+  // The internals some libraries patch or call (module-alias, proxyquire, ...).
+  exported._load = (request, parent) => loadModule(request, parent || runtimeModule);
+  exported._resolveFilename = (request, parent, isMain, options) =>
+    resolveFilename(request, parent || runtimeModule, options);
+  exported._nodeModulePaths = nodeModulePaths;
+  exported.globalPaths = globalPaths.slice();
   exported.createRequire = (filename) => {
     const name = typeof filename === 'string' ? filename.replace(/^file:\/\//, '') : String(filename);
     const fake = new Module(name, null);

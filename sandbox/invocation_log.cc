@@ -66,9 +66,12 @@ std::string initReportLine(double init_duration_ms, const std::string& status,
   return line;
 }
 
+std::string taskTimedOutText(double seconds) {
+  return "Task timed out after " + fixed2(seconds) + " seconds";
+}
+
 std::string timeoutLogLine(int64_t now_ms, const std::string& request_id, double elapsed_ms) {
-  return formatIso8601(now_ms) + " " + request_id + " Task timed out after " +
-         fixed2(elapsed_ms / 1000.0) + " seconds";
+  return formatIso8601(now_ms) + " " + request_id + " " + taskTimedOutText(elapsed_ms / 1000.0);
 }
 
 std::string logStreamName(int64_t now_ms, const std::string& version) {

@@ -24,6 +24,9 @@ std::string reportLine(const ReportFields& f);
 
 std::string initReportLine(double init_duration_ms, const std::string& status,
                            const std::string& error_type);
+// "Task timed out after 3.00 seconds": the payload quotes the configured timeout, the log line
+// the elapsed time.
+std::string taskTimedOutText(double seconds);
 // "<ts> <id> Task timed out after 3.01 seconds" (elapsed time, as Lambda logs it).
 std::string timeoutLogLine(int64_t now_ms, const std::string& request_id, double elapsed_ms);
 

@@ -20,12 +20,6 @@ std::string errorPayload(const std::string& type, const std::string& message) {
   return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
 }
 
-std::string fixed2(double v) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
 uint64_t megabytesUsed(uint64_t bytes) { return (bytes + (1u << 20) - 1) >> 20; }
 
 // What a sandbox is assumed to hold before it has been measured, and beyond its JS heap
@@ -114,8 +108,8 @@ void classify(const js::JsResult& r, const InvokeRequest& req, const SandboxSpec
       out.outcome = InvokeOutcome::kTimeout;
       out.error_type = "Sandbox.Timedout";
       out.payload = errorPayload(out.error_type, "RequestId: " + req.request_id +
-                                                     " Error: Task timed out after " +
-                                                     fixed2(spec.timeout_s) + " seconds");
+                                                     " Error: " +
+                                                     taskTimedOutText(spec.timeout_s));
       break;
     case js::JsOutcome::kOutOfMemory:
       out.outcome = InvokeOutcome::kOutOfMemory;

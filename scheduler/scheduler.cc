@@ -230,15 +230,23 @@ int64_t Scheduler::currentGeneration(const std::string& function,
   return r ? r->generation : -1;
 }
 
-void Scheduler::retire(const std::string& function_name) {
-  auto fs = function_slots_.find(function_name);
-  if (fs == function_slots_.end()) return;
-  std::vector<uint64_t> stale;
+std::vector<uint64_t> Scheduler::slotsOf(const std::string& function,
+                                         const std::function<bool(const Slot&)>& pred) const {
+  std::vector<uint64_t> out;
+  auto fs = function_slots_.find(function);
+  if (fs == function_slots_.end()) return out;
   for (uint64_t id : fs->second) {
-    const Slot& s = slots_.at(id);
-    if (!s.busy && s.generation != currentGeneration(s.function, s.version)) stale.push_back(id);
+    if (pred(slots_.at(id))) out.push_back(id);
   }
-  for (uint64_t id : stale) dropSlot(id);
+  return out;
+}
+
+void Scheduler::retire(const std::string& function_name) {
+  for (uint64_t id : slotsOf(function_name, [this](const Slot& s) {
+         return !s.busy && s.generation != currentGeneration(s.function, s.version);
+       })) {
+    dropSlot(id);
+  }
 }
 
 void Scheduler::forget(const std::string& function_name, const std::string& version) {
@@ -246,14 +254,11 @@ void Scheduler::forget(const std::string& function_name, const std::string& vers
     bool match = it->first.first == function_name && (version.empty() || it->second.version == version);
     it = match ? provisioned_.erase(it) : std::next(it);
   }
-  auto fs = function_slots_.find(function_name);
-  if (fs == function_slots_.end()) return;
-  std::vector<uint64_t> gone;
-  for (uint64_t id : fs->second) {
-    const Slot& s = slots_.at(id);
-    if (!s.busy && (version.empty() || s.version == version)) gone.push_back(id);
+  for (uint64_t id : slotsOf(function_name, [&](const Slot& s) {
+         return !s.busy && (version.empty() || s.version == version);
+       })) {
+    dropSlot(id);
   }
-  for (uint64_t id : gone) dropSlot(id);
 }
 
 void Scheduler::provision(const std::string& function, const std::string& qualifier) {
@@ -270,15 +275,11 @@ void Scheduler::provision(const std::string& function, const std::string& qualif
   // Sandboxes of this group that no longer fit (config gone, or the alias moved) go.
   auto& group = provisioned_[key];
   if (!record || group.version != version) {
-    std::vector<uint64_t> old;
-    auto fs = function_slots_.find(function);
-    if (fs != function_slots_.end()) {
-      for (uint64_t id : fs->second) {
-        const Slot& s = slots_.at(id);
-        if (s.provisioned_for == qualifier && !s.busy) old.push_back(id);
-      }
+    for (uint64_t id : slotsOf(function, [&](const Slot& s) {
+           return s.provisioned_for == qualifier && !s.busy;
+         })) {
+      dropSlot(id);
     }
-    for (uint64_t id : old) dropSlot(id);
     group.failure.clear();
   }
   if (!record) {
@@ -288,12 +289,8 @@ void Scheduler::provision(const std::string& function, const std::string& qualif
   group.version = version;
   group.requested = cfg->second.requested;
 
-  std::vector<uint64_t> mine;
-  if (auto fs = function_slots_.find(function); fs != function_slots_.end()) {
-    for (uint64_t id : fs->second) {
-      if (slots_.at(id).provisioned_for == qualifier) mine.push_back(id);
-    }
-  }
+  std::vector<uint64_t> mine =
+      slotsOf(function, [&](const Slot& s) { return s.provisioned_for == qualifier; });
   for (size_t i = mine.size(); i > static_cast<size_t>(group.requested); --i) {
     if (!slots_.at(mine[i - 1]).busy) dropSlot(mine[i - 1]);
   }
@@ -344,13 +341,11 @@ ProvisionedStatus Scheduler::provisionedStatus(const std::string& function,
     return st;
   }
   st.requested = g->second.requested;
-  if (auto fs = function_slots_.find(function); fs != function_slots_.end()) {
-    for (uint64_t id : fs->second) {
-      const Slot& s = slots_.at(id);
-      if (s.provisioned_for != qualifier || !s.ready) continue;
-      st.allocated++;
-      if (!s.busy) st.available++;
-    }
+  for (uint64_t id : slotsOf(function, [&](const Slot& s) {
+         return s.provisioned_for == qualifier && s.ready;
+       })) {
+    st.allocated++;
+    if (!slots_.at(id).busy) st.available++;
   }
   if (!g->second.failure.empty()) {
     st.status = "FAILED";
@@ -370,19 +365,11 @@ void Scheduler::reapIdle() {
 }
 
 size_t Scheduler::idleCount(const std::string& function_name) const {
-  size_t n = 0;
-  if (auto fs = function_slots_.find(function_name); fs != function_slots_.end()) {
-    for (uint64_t id : fs->second) n += slots_.at(id).busy ? 0 : 1;
-  }
-  return n;
+  return slotsOf(function_name, [](const Slot& s) { return !s.busy; }).size();
 }
 
 size_t Scheduler::busyCount(const std::string& function_name) const {
-  size_t n = 0;
-  if (auto fs = function_slots_.find(function_name); fs != function_slots_.end()) {
-    for (uint64_t id : fs->second) n += slots_.at(id).busy ? 1 : 0;
-  }
-  return n;
+  return slotsOf(function_name, [](const Slot& s) { return s.busy; }).size();
 }
 
 uint64_t Scheduler::hostUsedMb() const {

@@ -117,6 +117,9 @@ class Scheduler {
   uint64_t addSlot(const FunctionRecord& record, const std::string& bundle_dir,
                    const std::string& provisioned_for);
   void dropSlot(uint64_t id);
+  // The ids of `function`'s slots that satisfy `pred`: a copy, so callers may drop them.
+  std::vector<uint64_t> slotsOf(const std::string& function,
+                                const std::function<bool(const Slot&)>& pred) const;
   int64_t currentGeneration(const std::string& function, const std::string& version) const;
   sandbox::SandboxSpec specFor(const FunctionRecord& record, const std::string& bundle_dir,
                                bool provisioned) const;

@@ -109,7 +109,7 @@ void createAlias(ApiContext& ctx, const ApiCallPtr& call) {
   if (!s.ok()) return call->fail(s.error());
   alias.revision_id = uuid4();
   state.aliases[name] = alias;
-  s = save(ctx, state);
+  s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   call->reply(201, aliasShape(ctx, state.name(), alias));
 }
@@ -144,7 +144,7 @@ void updateAlias(ApiContext& ctx, const ApiCallPtr& call) {
   alias.revision_id = uuid4();
   bool moved = alias.function_version != it->second.function_version;
   it->second = alias;
-  s = save(ctx, state);
+  s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   // Provisioned sandboxes follow the alias to its new version.
   if (moved && state.provisioned.count(name)) ctx.scheduler.provision(state.name(), name);
@@ -158,7 +158,7 @@ void deleteAlias(ApiContext& ctx, const ApiCallPtr& call) {
   scheduler::FunctionState state = **found;
   if (state.aliases.erase(name)) {
     state.provisioned.erase(name);
-    Status s = save(ctx, state);
+    Status s = ctx.registry.update(state);
     if (!s.ok()) return call->fail(s.error());
     ctx.scheduler.provision(state.name(), name);  // no config any more: its sandboxes go
   }

@@ -99,7 +99,7 @@ void putFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
         std::to_string(provisioned) + "]."));
   }
   state.reserved_concurrency = *n;
-  Status s = save(ctx, state);
+  Status s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
   call->reply(200, {{"ReservedConcurrentExecutions", *n}});
@@ -121,7 +121,7 @@ void deleteFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
   if ((*found)->reserved_concurrency) {
     scheduler::FunctionState state = **found;
     state.reserved_concurrency.reset();
-    Status s = save(ctx, state);
+    Status s = ctx.registry.update(state);
     if (!s.ok()) return call->fail(s.error());
     ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
   }
@@ -162,7 +162,7 @@ void putProvisionedConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
   }
   scheduler::FunctionState state = current;
   state.provisioned[*q] = {*n, epochMs()};
-  Status s = save(ctx, state);
+  Status s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   ctx.scheduler.provision(state.name(), *q);
   call->reply(202, provisionedShape(ctx, state, *q, state.provisioned[*q]));
@@ -199,7 +199,7 @@ void deleteProvisionedConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
   if ((*found)->provisioned.count(*q)) {
     scheduler::FunctionState state = **found;
     state.provisioned.erase(*q);
-    Status s = save(ctx, state);
+    Status s = ctx.registry.update(state);
     if (!s.ok()) return call->fail(s.error());
     ctx.scheduler.provision(state.name(), *q);
   }

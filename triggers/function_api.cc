@@ -214,7 +214,7 @@ void updateFunctionCode(ApiContext& ctx, const ApiCallPtr& call) {
               touch(state.latest);
               auto shape = publishIfAsked(ctx, body, state, ShapeMoment::kUpdated);
               if (!shape.ok()) return call->fail(shape.error());
-              Status s = save(ctx, state);
+              Status s = ctx.registry.update(state);
               if (!s.ok()) return call->fail(s.error());
               ctx.scheduler.retire(name);
               call->reply(200, *shape);
@@ -235,7 +235,7 @@ void updateFunctionConfiguration(ApiContext& ctx, const ApiCallPtr& call) {
   Status s = applyConfiguration(*body, /*creating=*/false, state.latest);
   if (!s.ok()) return call->fail(s.error());
   touch(state.latest);
-  s = save(ctx, state);
+  s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   ctx.scheduler.retire(state.name());
   call->reply(200, functionConfiguration(state.latest, ctx.scope, {ShapeMoment::kUpdated, uuid4(), ""}));
@@ -272,7 +272,7 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
   }
   state.versions.erase(std::stoll(ref->qualifier));
   state.provisioned.erase(ref->qualifier);
-  Status s = save(ctx, state);
+  Status s = ctx.registry.update(state);
   if (!s.ok()) return call->fail(s.error());
   ctx.scheduler.forget(ref->name, ref->qualifier);
   call->replyEmpty(204);

@@ -54,8 +54,4 @@ Status checkRevision(const nlohmann::json& body, const std::string& current) {
                {}};
 }
 
-Status save(ApiContext& ctx, const scheduler::FunctionState& state) {
-  return ctx.registry.update(state);
-}
-
 }  // namespace stratus::triggers

@@ -27,7 +27,4 @@ Result<const scheduler::FunctionState*> findFunctionOnly(ApiContext& ctx, const 
 // 412 unless the body's RevisionId is absent or equals `current`.
 Status checkRevision(const nlohmann::json& body, const std::string& current);
 
-// Persists a changed function; on success the registry holds `state`.
-Status save(ApiContext& ctx, const scheduler::FunctionState& state);
-
 }  // namespace stratus::triggers

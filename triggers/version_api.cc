@@ -16,7 +16,7 @@ void publishVersion(ApiContext& ctx, const ApiCallPtr& call) {
   auto version = publishLatest(state, *body);
   if (!version.ok()) return call->fail(version.error());
   if (state.last_version != (*found)->last_version) {
-    Status s = save(ctx, state);
+    Status s = ctx.registry.update(state);
     if (!s.ok()) return call->fail(s.error());
   }
   call->reply(201, functionConfiguration(*version, ctx.scope,

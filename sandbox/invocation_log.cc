@@ -17,19 +17,27 @@ std::string fixed2(double v) {
 }
 
 // Runtime names look like "nodejs20.x"; Lambda reports "nodejs:20.v<n>".
+// Lambda's runtime version names: nodejs20.x -> "nodejs:20.v1", python3.12 -> "python:3.12.v1",
+// provided.al2023 -> "provided:al2023.v1" (and plain "provided" -> "provided:al1.v1").
 std::string runtimeVersionName(const std::string& runtime) {
-  std::string family, major;
-  size_t i = 0;
-  while (i < runtime.size() && !isdigit(static_cast<unsigned char>(runtime[i]))) family += runtime[i++];
-  while (i < runtime.size() && isdigit(static_cast<unsigned char>(runtime[i]))) major += runtime[i++];
-  return family + ":" + major + ".v1";
+  if (runtime.rfind("provided", 0) == 0) {
+    std::string os = runtime.size() > 9 ? runtime.substr(9) : "al1";
+    return "provided:" + os + ".v1";
+  }
+  size_t digit = 0;
+  while (digit < runtime.size() && !isdigit(static_cast<unsigned char>(runtime[digit]))) ++digit;
+  std::string family = runtime.substr(0, digit), version = runtime.substr(digit);
+  if (version.size() > 2 && version.compare(version.size() - 2, 2, ".x") == 0) {
+    version.resize(version.size() - 2);  // nodejs20.x
+  }
+  return family + ":" + version + ".v1";
 }
 }  // namespace
 
-std::string initStartLine(const std::string& runtime) {
+std::string initStartLine(const std::string& runtime, const std::string& region) {
   std::string name = runtimeVersionName(runtime);
-  return "INIT_START Runtime Version: " + name +
-         "\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:" + sha256Hex(name);
+  return "INIT_START Runtime Version: " + name + "\tRuntime Version ARN: arn:aws:lambda:" +
+         region + "::runtime:" + sha256Hex(name);
 }
 
 std::string startLine(const std::string& request_id, const std::string& version) {

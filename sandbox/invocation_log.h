@@ -7,7 +7,7 @@
 
 namespace stratus::sandbox {
 
-std::string initStartLine(const std::string& runtime);
+std::string initStartLine(const std::string& runtime, const std::string& region = "us-east-1");
 std::string startLine(const std::string& request_id, const std::string& version);
 std::string endLine(const std::string& request_id);
 

@@ -201,7 +201,7 @@ InvokeResult runOnWorker(IsolateSandbox::Core& core, const InvokeRequest& req, b
   uint64_t heap_used = 0;
 
   if (!core.function) {
-    log += initStartLine(spec.runtime) + "\n";
+    log += initStartLine(spec.runtime, spec.region) + "\n";
     js::JsResult init = initialise(core, out.init_duration_ms);
     appendLines(log, init.log_lines);
     if (init.outcome != js::JsOutcome::kOk) {

@@ -1,6 +1,6 @@
 #include "sandbox/lambda_environment.h"
 
-#include <cstdlib>
+#include "runtime/base/ids.h"
 
 namespace stratus::sandbox {
 
@@ -26,12 +26,11 @@ std::map<std::string, std::string> lambdaEnvironment(const SandboxSpec& spec,
   env["LANG"] = "en_US.UTF-8";
   env["PATH"] = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin";
   env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
-  // Lambda hands the execution role's credentials to the function; locally, the server's own
-  // (so SDK calls from a handler reach whatever endpoint they target), else placeholders.
-  for (const char* key : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
-    const char* value = std::getenv(key);
-    env[key] = value && *value ? value : "test";
-  }
+  // Lambda hands each environment its role's temporary credentials: here made up per sandbox,
+  // and never the server's own (which would let any function act as the server's operator).
+  env["AWS_ACCESS_KEY_ID"] = "ASIA" + randomHex(16);
+  env["AWS_SECRET_ACCESS_KEY"] = randomHex(40);
+  env["AWS_SESSION_TOKEN"] = randomHex(64);
   return env;
 }
 

@@ -30,6 +30,7 @@ struct SandboxSpec {
   std::map<std::string, std::string> environment;  // the function's own variables
   int memory_mb = 128;
   int timeout_s = 3;
+  int ephemeral_mb = 512;        // the size of /tmp (process sandboxes)
   std::string region = "us-east-1";
   bool provisioned = false;      // AWS_LAMBDA_INITIALIZATION_TYPE
 };

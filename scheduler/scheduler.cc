@@ -49,6 +49,7 @@ sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const std::stri
   if (r.environment) spec.environment = *r.environment;
   spec.memory_mb = r.memory_mb;
   spec.timeout_s = r.timeout_s;
+  spec.ephemeral_mb = r.ephemeral_storage_mb;
   spec.region = options_.region;
   spec.provisioned = provisioned;
   return spec;
@@ -80,9 +81,14 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
   int64_t warm_used = -1;
   auto group = provisioned_.find({record.name, qualifier});
   bool group_fits = group != provisioned_.end() && group->second.version == record.version;
+  std::vector<uint64_t> dead;
   for (uint64_t id : ids) {
     const Slot& s = slots_.at(id);
-    if (s.busy || !s.ready || s.version != record.version) continue;
+    if (s.busy || !s.ready) continue;
+    // A process sandbox whose runtime exited while idle, or one still settling after an error.
+    sandbox::SandboxState st = s.sandbox->state();
+    if (st == sandbox::SandboxState::kCondemned) dead.push_back(id);
+    if (st != sandbox::SandboxState::kIdle || s.version != record.version) continue;
     if (!s.provisioned_for.empty()) {
       if (group_fits && s.provisioned_for == qualifier && !provisioned_id) provisioned_id = id;
     } else if (s.generation == record.generation && s.last_used_ms > warm_used) {
@@ -90,6 +96,7 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
       warm_used = s.last_used_ms;
     }
   }
+  dropDead(dead);
 
   PlacementInput in;
   in.provisioned_idle = provisioned_id != 0;
@@ -159,7 +166,8 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
       s.busy = false;
       s.ready = true;
       s.last_used_ms = clock_.nowMs();
-      bool reusable = s.sandbox->state() == sandbox::SandboxState::kIdle;
+      // Busy (a process runtime settling after an error) still counts: placement waits for idle.
+      bool reusable = s.sandbox->state() != sandbox::SandboxState::kCondemned;
       if (s.provisioned_for.empty()) {
         if (!reusable || s.generation != currentGeneration(s.function, s.version)) dropSlot(slot_id);
       } else {
@@ -356,7 +364,22 @@ ProvisionedStatus Scheduler::provisionedStatus(const std::string& function,
   return st;
 }
 
+void Scheduler::dropDead(const std::vector<uint64_t>& ids) {
+  for (uint64_t id : ids) {
+    auto it = slots_.find(id);
+    if (it == slots_.end()) continue;
+    std::string function = it->second.function, qualifier = it->second.provisioned_for;
+    dropSlot(id);
+    if (!qualifier.empty()) provision(function, qualifier);  // replace the lost environment
+  }
+}
+
 void Scheduler::reapIdle() {
+  std::vector<uint64_t> dead;
+  for (const auto& [id, s] : slots_) {
+    if (!s.busy && s.sandbox->state() == sandbox::SandboxState::kCondemned) dead.push_back(id);
+  }
+  dropDead(dead);
   std::vector<IdleCandidate> idle;
   for (const auto& [id, s] : slots_) {
     if (!s.busy && s.ready && s.provisioned_for.empty()) idle.push_back({id, 0, s.last_used_ms});

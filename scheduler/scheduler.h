@@ -117,6 +117,8 @@ class Scheduler {
   uint64_t addSlot(const FunctionRecord& record, const std::string& bundle_dir,
                    const std::string& provisioned_for);
   void dropSlot(uint64_t id);
+  // Drops sandboxes found dead (their process exited), replacing provisioned ones.
+  void dropDead(const std::vector<uint64_t>& ids);
   // The ids of `function`'s slots that satisfy `pred`: a copy, so callers may drop them.
   std::vector<uint64_t> slotsOf(const std::string& function,
                                 const std::function<bool(const Slot&)>& pred) const;

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config git ca-certificates
   libuv1-dev libzip-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev
   libhttp-parser-dev libcgroup-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-boto3 zip unzip
+  python3 python3-boto3 zip unzip curl openssl
   libbrotli1 libc-ares2 libicu72 libnghttp2-14)
 # The AWS CLI v2 (`--cli-binary-format` and friends): Debian 12's awscli package is v2.9; a
 # machine whose PATH has only v1 gets Debian's too, at /usr/bin/aws (scripts/aws-cli finds it).
@@ -19,10 +19,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# boto3 may come from pip on this machine rather than Debian: accept either.
-if python3 -c 'import boto3' 2>/dev/null; then
-  missing=("${missing[@]/python3-boto3}")
-fi
+# python3-boto3 is always Debian's: it is the runtime-provided SDK that python functions import
+# from /usr/bin/python3 inside their jail (a pip boto3 elsewhere on PATH is invisible there).
 missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
@@ -41,4 +39,6 @@ if [ ! -f "$libnode_dir/usr/include/node/v8.h" ] || [ ! -f "$libnode_dir/usr/lib
   for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$libnode_dir"; done
   rm -rf "$tmp"
 fi
+# The AWS SDK for JavaScript v3 that Lambda's Node.js runtimes provide (/var/runtime/node_modules).
+scripts/deps-node-sdk.sh
 echo "deps: ready"

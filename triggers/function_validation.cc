@@ -87,10 +87,20 @@ std::string runtimeList() {
   return s + "]";
 }
 
+std::string supportedList() {
+  std::string s;
+  for (const auto& r : supportedRuntimes()) s += (s.empty() ? "" : ", ") + r;
+  return s;
+}
+
 }  // namespace
 
 const std::vector<std::string>& supportedRuntimes() {
-  static const std::vector<std::string> kSupported = {"nodejs18.x", "nodejs20.x", "nodejs22.x"};
+  // Node.js on the host's node (or in isolates), Python on the host's python3, custom runtimes
+  // as their bootstrap: the process tier (sandbox/process_sandbox.h).
+  static const std::vector<std::string> kSupported = {
+      "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "python3.9", "python3.10",
+      "python3.11", "python3.12", "python3.13", "provided", "provided.al2", "provided.al2023"};
   return kSupported;
 }
 
@@ -216,7 +226,7 @@ Status applyConfiguration(const nlohmann::json& body, bool creating,
       if (std::find(ok.begin(), ok.end(), rt) == ok.end()) {
         return Error::invalidParameter("The runtime parameter of " + rt +
                                        " is not supported by this Stratus server. Supported "
-                                       "runtimes: nodejs18.x, nodejs20.x, nodejs22.x.");
+                                       "runtimes: " + supportedList() + ".");
       }
       record.runtime = rt;
     }

@@ -16,6 +16,10 @@
 #include "runtime/base/worker_pool.h"
 #include "runtime/js/js_function.h"
 #include "sandbox/isolate_sandbox.h"
+#include "sandbox/process_pool.h"
+#include "sandbox/process_sandbox.h"
+#include "sandbox/tiered_sandbox_factory.h"
+#include "triggers/process_tier_setup.h"
 #include "scheduler/function_registry.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
@@ -31,8 +35,10 @@ struct ServeOptions {
   int64_t idle_timeout_s = 600;
   size_t max_workers = 256;
   size_t prewarm = 4;  // isolates of the default memory size kept bootstrapped ahead of demand
+  int prewarm_processes = 2;  // node and python runtime processes each, started ahead
   int account_concurrency = 1000;
   uint64_t memory_budget_mb = 0;  // 0: half of the machine's memory
+  stratus::triggers::ProcessTierOptions process;
 };
 
 // The default host memory budget: half of physical memory, leaving the rest to the OS and
@@ -55,9 +61,17 @@ void usage() {
       "  --prewarm N               isolates of the default memory size (128 MB) kept ready,\n"
       "                            bootstrapped in the background, for cold starts (default 4;\n"
       "                            0: none, every cold start makes its own)\n"
+      "  --prewarm-processes N     node (128 MB) and python runtime processes each kept started\n"
+      "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold; the least recently\n"
       "                            used idle ones are evicted first (default: half of RAM)\n"
+      "  --node-tier TIER          where nodejs*.x functions run by default: process (the host's\n"
+      "                            node in a jailed process, default) or isolate (a V8 isolate,\n"
+      "                            the fast tier); a function's STRATUS_TIER variable overrides\n"
+      "  --runtime-binary R=PATH   host interpreter for a runtime family, e.g.\n"
+      "                            nodejs=/usr/local/bin/node22 or python=/usr/bin/python3.12\n"
+      "                            (defaults: /usr/bin/node, /usr/bin/python3)\n"
       "  --log-level LEVEL         debug, info, warn, error (default info)\n";
 }
 
@@ -90,11 +104,29 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
     } else if (a == "--prewarm" && next(v)) {
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
       o.prewarm = static_cast<size_t>(std::atoll(v.c_str()));
+    } else if (a == "--prewarm-processes" && next(v)) {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
+      o.prewarm_processes = std::atoi(v.c_str());
     } else if (a == "--account-concurrency" && next(v)) {
       o.account_concurrency = std::atoi(v.c_str());
       if (o.account_concurrency < 1) return false;
     } else if (a == "--memory-budget-mb" && next(v)) {
       o.memory_budget_mb = static_cast<uint64_t>(std::atoll(v.c_str()));
+    } else if (a == "--node-tier" && next(v)) {
+      if (v != "process" && v != "isolate") return false;
+      o.process.node_tier = v == "isolate" ? stratus::sandbox::NodeTier::kIsolate
+                                           : stratus::sandbox::NodeTier::kProcess;
+    } else if (a == "--runtime-binary" && next(v)) {
+      auto eq = v.find('=');
+      if (eq == std::string::npos) return false;
+      std::string family = v.substr(0, eq), path = v.substr(eq + 1);
+      if (family.rfind("nodejs", 0) == 0) {
+        o.process.node_binary = path;
+      } else if (family.rfind("python", 0) == 0) {
+        o.process.python_binary = path;
+      } else {
+        return false;
+      }
     } else if (a == "--log-level" && next(v)) {
       using stratus::LogLevel;
       stratus::setLogLevel(v == "debug" ? LogLevel::kDebug
@@ -132,14 +164,24 @@ int serve(const ServeOptions& o, const char* argv0) {
   }
   layers::CodeStore code(o.data_dir + "/code");
   WorkerPool workers(o.max_workers);
-  sandbox::IsolateSandboxFactory factory(loop, workers);
+  sandbox::IsolateSandboxFactory isolates(loop, workers);
+  uint64_t budget_mb = o.memory_budget_mb ? o.memory_budget_mb : defaultMemoryBudgetMb();
+  std::unique_ptr<sandbox::ProcessTier> tier = triggers::setUpProcessTier(o.process, o.data_dir, budget_mb, argv0);
+  std::unique_ptr<sandbox::ProcessPool> pool;
+  if (tier && o.prewarm_processes > 0) {
+    pool = std::make_unique<sandbox::ProcessPool>(
+        loop, *tier, sandbox::ProcessPoolOptions{o.prewarm_processes, o.prewarm_processes});
+  }
+  std::unique_ptr<sandbox::ProcessSandboxFactory> processes;
+  if (tier) processes = std::make_unique<sandbox::ProcessSandboxFactory>(loop, *tier, pool.get());
+  sandbox::TieredSandboxFactory factory(isolates, processes.get(), tier ? o.process.node_tier : sandbox::NodeTier::kIsolate);
   scheduler::ConcurrencyLimiter limiter(o.account_concurrency);
   limiter.setReservedTotal((*registry)->reservedConcurrencyTotal());
   scheduler::SchedulerOptions sched_opts;
   sched_opts.region = o.region;
   sched_opts.account_id = o.account_id;
   sched_opts.idle_timeout_ms = o.idle_timeout_s * 1000;
-  sched_opts.host_memory_budget_mb = o.memory_budget_mb ? o.memory_budget_mb : defaultMemoryBudgetMb();
+  sched_opts.host_memory_budget_mb = budget_mb;
   scheduler::Scheduler sched(loop, **registry, code, factory, limiter, sched_opts);
   sched.provisionAll();  // provisioned concurrency survives restarts
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
@@ -149,6 +191,12 @@ int serve(const ServeOptions& o, const char* argv0) {
     logError(listening.error().message);
     return 1;
   }
+  if (tier) {
+    std::string host = o.host == "0.0.0.0" || o.host == "::" ? "127.0.0.1" : o.host;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    tier->setEndpoint("LAMBDA", "http://" + host + ":" + std::to_string(api.port()));
+  }
+  if (pool) pool->start();
   std::printf("stratus: listening on http://%s:%d (data dir %s, %zu functions)\n", o.host.c_str(),
               api.port(), o.data_dir.c_str(), (*registry)->size());
   std::fflush(stdout);

@@ -106,16 +106,22 @@ def _parent_death_preexec():
 _FIXED_DATE = (2024, 1, 1, 0, 0, 0)
 
 
-def make_zip(files, symlinks=None, compression=zipfile.ZIP_DEFLATED):
+def make_zip(files, symlinks=None, compression=zipfile.ZIP_DEFLATED, executables=()):
     """{path: str|bytes} (+ {path: link target}) -> zip bytes. Names are written verbatim
-    (no sanitising), so "../x" and "/x" entries can be built. Deterministic output."""
+    (no sanitising), so "../x" and "/x" entries can be built. Deterministic output. Files are
+    mode 0644, those named in `executables` 0755 (e.g. a custom runtime's `bootstrap`)."""
+    executables = set(executables)
+    unknown = executables - set(files)
+    if unknown:
+        raise ValueError("executables not among the files: %r" % sorted(unknown))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression) as z:
         for path, content in files.items():
             zi = zipfile.ZipInfo(path, date_time=_FIXED_DATE)
             zi.compress_type = compression
             zi.create_system = 3
-            zi.external_attr = (stat.S_IFREG | 0o644) << 16
+            mode = 0o755 if path in executables else 0o644
+            zi.external_attr = (stat.S_IFREG | mode) << 16
             z.writestr(zi, content.encode() if isinstance(content, str) else content)
         for path, target in (symlinks or {}).items():
             zi = zipfile.ZipInfo(path, date_time=_FIXED_DATE)

@@ -132,7 +132,7 @@ class ErrorShapeTest(StratusTestCase):
 
     def test_valid_but_unsupported_runtime(self):
         self.assertAwsError(lambda: self.lam.create_function(
-            FunctionName=unique_name(), Runtime="python3.12", Role=ROLE, Handler="index.handler",
+            FunctionName=unique_name(), Runtime="java21", Role=ROLE, Handler="index.handler",
             Code={"ZipFile": make_zip({"index.js": ECHO})}),
             "InvalidParameterValueException", 400)
 

@@ -327,7 +327,17 @@ class InvokeTest(StratusTestCase):
         self.assertEqual(self.invoke_ok(spinner, {})["count"], 1)
 
     def test_out_of_memory(self):
-        name, _, _ = self.create_function(source=COUNTER, MemorySize=128, Timeout=30)
+        # A node process: the kernel kills it at the cgroup's limit before V8's heap limit
+        # (90% of the memory, as Lambda's bootstrap sets it) is reached.
+        self.check_out_of_memory({})
+
+    def test_out_of_memory_in_an_isolate(self):
+        # An isolate's heap limit is the memory size: the same answer.
+        self.check_out_of_memory({"STRATUS_TIER": "isolate"})
+
+    def check_out_of_memory(self, variables):
+        name, _, _ = self.create_function(source=COUNTER, MemorySize=128, Timeout=30,
+                                          Environment={"Variables": variables})
         self.assertEqual(self.invoke_ok(name, {})["count"], 1)
         t0 = time.monotonic()
         r = self.invoke(name, {"oom": 7})

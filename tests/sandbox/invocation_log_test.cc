@@ -43,6 +43,12 @@ TEST(InvocationLog, PlatformLines) {
   EXPECT_TRUE(std::regex_match(initStartLine("nodejs20.x"),
                                std::regex("INIT_START Runtime Version: nodejs:20\\.v1\tRuntime "
                                           "Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}")));
+  EXPECT_EQ(initStartLine("python3.12", "eu-west-1").substr(0, 68),
+            "INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: arn:");
+  EXPECT_NE(initStartLine("python3.12", "eu-west-1").find("arn:aws:lambda:eu-west-1::runtime:"),
+            std::string::npos);
+  EXPECT_EQ(initStartLine("provided.al2023").substr(0, 46), "INIT_START Runtime Version: provided:al2023.v1");
+  EXPECT_EQ(initStartLine("provided").substr(0, 43), "INIT_START Runtime Version: provided:al1.v1");
   EXPECT_TRUE(std::regex_match(logStreamName(1559934680562, "$LATEST"),
                                std::regex("2019/06/07/\\[\\$LATEST\\][0-9a-f]{32}")));
 }

@@ -76,7 +76,7 @@ TEST(Validation, RuntimeMustBeKnownAndRunnable) {
                             "must satisfy enum value set: [",
                             0),
             0u);
-  body["Runtime"] = "python3.12";  // a real runtime this build cannot run yet
+  body["Runtime"] = "java21";  // a real runtime this build cannot run yet
   EXPECT_EQ(createError(body).code, ErrorCode::kInvalidParameterValue);
   body.erase("Runtime");
   EXPECT_EQ(createError(body).code, ErrorCode::kInvalidParameterValue);

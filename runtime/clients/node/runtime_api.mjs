@@ -1,0 +1,139 @@
+// The Lambda Runtime API (2018-06-01) over HTTP to $AWS_LAMBDA_RUNTIME_API, plus Stratus's
+// /stratus/claim for prewarmed processes. One keep-alive agent: Node unrefs idle pooled sockets,
+// so our connection never keeps the event loop alive, and 'beforeExit' (the callback handlers'
+// "event loop is empty") still fires while it sits in the pool.
+//
+// A failed connection or a 5xx means the environment is gone: exit(1). A 4xx answer to a post
+// (an invocation already answered, a body over the size limit) is the server's to record; the
+// runtime carries on, as the RIC does.
+import http from 'node:http';
+import { toRapidResponse, xrayCause } from './errors.mjs';
+
+const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
+const XRAY_CAUSE_HEADER = 'Lambda-Runtime-Function-XRay-Error-Cause';
+// The X-Ray cause rides in a header; a huge stack must not push the request past the server's
+// header limit and lose the error itself.
+const MAX_XRAY_CAUSE = 16 * 1024;
+// Lambda's response limit (6 MiB + 100). A bigger body may be cut off by the server's 413.
+const MAX_RESPONSE_BYTES = 6291556;
+
+// Header values must be Latin-1 without control characters, or http.request throws.
+function headerSafe(value) {
+  return String(value).replace(/[^\t\x20-\x7e]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+}
+
+// JSON text with every non-ASCII character \u-escaped: still the same JSON, now header-safe.
+function asciiJson(text) {
+  const escape = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return text.replace(/[^\x20-\x7e]/g, escape);
+}
+
+function fatal(message) {
+  process.stderr.write(`stratus: ${message}; exiting\n`);
+  process.exit(1);
+}
+
+export class RuntimeApiClient {
+  constructor(hostPort) {
+    if (!hostPort) fatal('AWS_LAMBDA_RUNTIME_API is not set');
+    const colon = hostPort.lastIndexOf(':');
+    this.hostname = hostPort.slice(0, colon);
+    this.port = parseInt(hostPort.slice(colon + 1), 10);
+    // No maxSockets cap: an error post from an uncaught exception must not queue behind the
+    // long poll on /next.
+    this.agent = new http.Agent({ keepAlive: true });
+  }
+
+  // One request; `done(status, headers, body)` once the answer is read. A failed connection
+  // exits, except the one race keep-alive has: the server closed a pooled socket just as it was
+  // reused. That request never reached the server, so it is sent once more on a new socket.
+  _send(method, path, headers, bytes, done, retried = false) {
+    let answered = false;
+    const req = http.request({ hostname: this.hostname, port: this.port, method, path, headers,
+      agent: this.agent }, (res) => {
+      answered = true;
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        done(res.statusCode, res.headers, Buffer.concat(chunks).toString('utf8'));
+      });
+      res.on('error', (e) => fatal(`${method} ${path} failed: ${e.message}`));
+    });
+    req.on('error', (e) => {
+      if (answered) return;
+      if (e.code === 'ECONNRESET' && req.reusedSocket && !retried) {
+        return this._send(method, path, headers, bytes, done, true);
+      }
+      // The server answers an oversized body with 413 and closes while we are still writing:
+      // it has recorded the invocation's outcome, so carry on.
+      if (bytes && bytes.length > MAX_RESPONSE_BYTES && ['EPIPE', 'ECONNRESET'].includes(e.code)) {
+        return done(413, {}, '');
+      }
+      fatal(`${method} ${path} failed: ${e.message}`);
+    });
+    req.end(bytes);
+  }
+
+  // Resolves {headers, body} of a 2xx; anything else exits. Never times out: /next and /claim
+  // block until the server has something.
+  _get(path) {
+    return new Promise((resolve) => {
+      this._send('GET', path, {}, undefined, (status, headers, body) => {
+        if (status < 200 || status > 299) fatal(`GET ${path} answered ${status} ${body}`);
+        resolve({ headers, body });
+      });
+    });
+  }
+
+  _post(path, body, headers, callback) {
+    const bytes = Buffer.from(body, 'utf8');
+    this._send('POST', path,
+      { 'Content-Type': 'application/json', 'Content-Length': bytes.length, ...headers }, bytes,
+      (status) => {
+        if (status >= 500) fatal(`POST ${path} answered ${status}`);
+        callback();
+      });
+  }
+
+  // The prewarm claim: blocks until the server assigns this process to a function; answers the
+  // environment variables to set before the handler loads.
+  async claim() {
+    const { body } = await this._get('/2018-06-01/stratus/claim');
+    return JSON.parse(body).env ?? {};
+  }
+
+  // {bodyJson, headers}: the event text and the invocation's headers (lower-case names).
+  async nextInvocation() {
+    const { headers, body } = await this._get('/2018-06-01/runtime/invocation/next');
+    return { bodyJson: body, headers };
+  }
+
+  // `body` is already JSON text (serialising is the caller's: a failure there is the
+  // invocation's error, not the transport's).
+  postInvocationResponse(body, id, callback) {
+    this._post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/response`, body, {},
+      callback);
+  }
+
+  postInvocationError(error, id, callback) {
+    const response = toRapidResponse(error);
+    const headers = { [ERROR_TYPE_HEADER]: headerSafe(response.errorType) };
+    const cause = xrayCause(error);
+    if (cause && cause.length <= MAX_XRAY_CAUSE) headers[XRAY_CAUSE_HEADER] = asciiJson(cause);
+    this._post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/error`,
+      JSON.stringify(response), headers, callback);
+  }
+
+  postInitError(error, callback) {
+    const response = toRapidResponse(error);
+    this._post('/2018-06-01/runtime/init/error', JSON.stringify(response),
+      { [ERROR_TYPE_HEADER]: headerSafe(response.errorType) }, callback);
+  }
+
+  // Response streaming: a chunked POST whose errors travel as trailers (see streaming.mjs).
+  streamRequest(id, headers, onResponse) {
+    return http.request({ hostname: this.hostname, port: this.port, method: 'POST',
+      path: `/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/response`,
+      agent: this.agent, headers }, onResponse);
+  }
+}

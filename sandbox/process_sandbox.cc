@@ -1,0 +1,780 @@
+#include "sandbox/process_sandbox.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "runtime/base/clock.h"
+#include "runtime/base/log.h"
+#include "runtime/rapi/runtime_api_server.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/exit_text.h"
+#include "sandbox/invocation_log.h"
+#include "sandbox/log_collector.h"
+#include "sandbox/process_pool.h"
+#include "sandbox/runtime_command.h"
+
+namespace stratus::sandbox {
+
+namespace {
+
+constexpr double kInitLimitMs = 10000;  // Lambda's on-demand init limit
+constexpr uint64_t kUnmeasuredFootprintMb = 32;
+constexpr int kPidsMax = 1024;  // Lambda's limit on processes and threads
+
+std::string errorPayload(const std::string& type, const std::string& message) {
+  return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
+}
+
+uint64_t toMb(uint64_t bytes) { return (bytes + (1u << 20) - 1) >> 20; }
+
+bool fileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+enum class Phase {
+  kNew,           // nothing started
+  kPooled,        // started before any function was known (prewarm), not claimed yet
+  kInit,          // process started, runtime has not asked for work yet
+  kIdle,          // waiting for work
+  kBusy,          // an invocation is running
+  kAwaitingNext,  // answered with an error; reusable once the runtime polls again
+  kDead,          // process gone or being killed
+};
+
+}  // namespace
+
+struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
+  struct Current {
+    InvokeRequest request;
+    InvokeCallback done;
+    double started_ms = 0;  // when it was handed to the runtime (or queued for it)
+    bool cold = false;      // this invocation started the process
+  };
+
+  Core(Loop& l, ProcessTier& t, SandboxSpec s)
+      : loop(l), tier(t), spec(std::move(s)), deadline(l) {
+    log_stream = logStreamName(epochMs(), spec.version);
+  }
+
+  Loop& loop;
+  ProcessTier& tier;
+  SandboxSpec spec;
+  std::string log_stream;
+  Phase phase = Phase::kNew;
+  bool condemn_when_done = false;  // the sandbox object went away mid-invocation
+
+  std::unique_ptr<rapi::RuntimeApiServer> rapi;
+  std::unique_ptr<SandboxCgroup> cgroup;
+  uint32_t uid = 0;
+  uv_process_t* process = nullptr;
+  uv_pipe_t* output = nullptr;     // the runtime's stdout and stderr
+  uv_pipe_t* jail_errors = nullptr;
+  int output_fd = -1;
+  std::string jail_error;
+  bool process_exited = false;
+  int64_t exit_status = 0;
+  int term_signal = 0;
+  int open_handles = 0;
+  std::shared_ptr<Core> self;  // holds the core while any uv handle is open
+
+  LogCollector logs;
+  std::string init_log;      // lines written during init, for the first invocation's log
+  std::string idle_log;      // lines written between invocations
+  Timer deadline;
+  double spawned_ms = 0;
+  double init_ms = -1;
+  uint64_t footprint_mb = kUnmeasuredFootprintMb;
+  std::optional<Current> current;
+  PrestartCallback prestart_done;
+  // Prewarm: the process was started in a generic jail (empty /var/task, STRATUS_PREWARM=1) and
+  // asks to be claimed; claiming mounts the function's code into it and sends its environment.
+  bool generic = false;
+  bool claim_waiting = false;
+  uv_process_t* attacher = nullptr;
+
+  SandboxState state() const {
+    switch (phase) {
+      case Phase::kNew: return SandboxState::kStarting;
+      case Phase::kPooled: return SandboxState::kStarting;
+      case Phase::kInit: return SandboxState::kStarting;
+      case Phase::kIdle: return SandboxState::kIdle;
+      case Phase::kBusy: return SandboxState::kBusy;
+      // Placed like an idle one: the invocation waits for the runtime's next poll, or gets a
+      // fresh process if the runtime exits instead (coldStart()).
+      case Phase::kAwaitingNext: return current ? SandboxState::kBusy : SandboxState::kIdle;
+      case Phase::kDead: return SandboxState::kCondemned;
+    }
+    return SandboxState::kCondemned;
+  }
+
+  // ---- starting --------------------------------------------------------------------------
+
+  // Starts the jailed runtime; on failure returns the reason and leaves the core dead.
+  std::string start() {
+    const ProcessTierConfig& cfg = tier.config();
+    std::vector<std::string> argv =
+        runtimeArgv(spec, cfg.binaries, fileExists(spec.task_root + "/bootstrap"));
+    if (argv.empty()) return "no process runtime for " + spec.runtime;
+    uid = tier.takeUid();
+    if (uid == 0) return "no free sandbox uid";
+    process_exited = false;
+    exit_status = 0;
+    term_signal = 0;
+    jail_error.clear();
+    init_ms = -1;
+
+    std::weak_ptr<Core> weak = shared_from_this();
+    rapi::RuntimeApiEvents events;
+    events.on_ready = [weak] { if (auto c = weak.lock()) c->onReady(); };
+    events.on_response = [weak](std::string id, std::string body) {
+      if (auto c = weak.lock()) c->onAnswer(id, std::move(body), "");
+    };
+    events.on_error = [weak](std::string id, std::string body, std::string type) {
+      if (auto c = weak.lock()) c->onAnswer(id, std::move(body), type.empty() ? "Runtime.Unknown" : type);
+    };
+    events.on_init_error = [weak](std::string body, std::string type) {
+      if (auto c = weak.lock()) c->onInitError(std::move(body), type);
+    };
+    events.on_response_too_large = [weak](std::string id) {
+      if (auto c = weak.lock()) c->onTooLarge(id);
+    };
+    events.on_claim_waiting = [weak] { if (auto c = weak.lock()) c->claim_waiting = true; };
+    rapi = std::make_unique<rapi::RuntimeApiServer>(loop, std::move(events));
+    Status listening = rapi->listen();
+    if (!listening.ok()) return "runtime API: " + listening.error().message;
+
+    std::vector<std::string> args = {cfg.jail_binary, "--root", cfg.jail_root,
+                                     "--uid", std::to_string(uid), "--gid", std::to_string(uid),
+                                     "--tmp-mb", std::to_string(spec.ephemeral_mb),
+                                     "--error-fd", "3"};
+    auto bind = [&args](const std::string& src, const std::string& dst) {
+      args.push_back("--bind");
+      args.push_back(src + ":" + dst);
+    };
+    // A generic jail gets empty placeholders; the function's trees are mounted on them later.
+    bind(generic ? cfg.empty_dir : spec.task_root, "/var/task");
+    bind(generic || spec.opt_root.empty() ? cfg.empty_dir : spec.opt_root, "/opt");
+    bind(cfg.runtime_dir + "/node", "/var/runtime/node");
+    bind(cfg.runtime_dir + "/python", "/var/runtime/python");
+    if (!cfg.node_sdk_dir.empty()) bind(cfg.node_sdk_dir, "/var/runtime/node_modules");
+    if (CgroupTree* tree = tier.cgroups()) {
+      CgroupLimits limits;
+      limits.memory_mb = static_cast<uint64_t>(spec.memory_mb);
+      limits.pids_max = kPidsMax;
+      limits.cpu_shares = cpuSharesForMemory(spec.memory_mb);
+      auto made = tree->createChild("sb-" + std::to_string(tier.nextSandboxId()), limits);
+      if (!made.ok()) return "cgroup: " + made.error().message;
+      cgroup = std::move(made).value();
+      args.push_back("--cgroup");
+      args.push_back(cgroup->path());
+    }
+    args.push_back("--");
+    args.insert(args.end(), argv.begin(), argv.end());
+    auto variables = processEnvironment(spec, cfg.binaries, log_stream, rapi->address(), cfg.endpoints);
+    if (generic) variables["STRATUS_PREWARM"] = "1";
+    return spawn(args, envStrings(variables));
+  }
+
+  std::string spawn(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    uv_file out_fds[2], err_fds[2];
+    // Our ends do not block the loop; the runtime's ends block, as ordinary stdout does.
+    if (int rc = uv_pipe(out_fds, UV_NONBLOCK_PIPE, 0); rc != 0) return std::string("pipe: ") + uv_strerror(rc);
+    if (int rc = uv_pipe(err_fds, UV_NONBLOCK_PIPE, 0); rc != 0) {
+      ::close(out_fds[0]);
+      ::close(out_fds[1]);
+      return std::string("pipe: ") + uv_strerror(rc);
+    }
+    std::vector<char*> argv, envp;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+
+    uv_stdio_container_t stdio[4];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = out_fds[1];
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = out_fds[1];
+    stdio[3].flags = UV_INHERIT_FD;
+    stdio[3].data.fd = err_fds[1];
+    uv_process_options_t options{};
+    options.file = argv[0];
+    options.args = argv.data();
+    options.env = envp.data();
+    options.stdio = stdio;
+    options.stdio_count = 4;
+    options.exit_cb = &Core::onExitCb;
+    // Its own session: a terminal's Ctrl-C reaches the server, which decides what stops.
+    options.flags = UV_PROCESS_DETACHED;
+
+    process = new uv_process_t;
+    process->data = this;
+    spawned_ms = monotonicMs();
+    int rc = uv_spawn(loop.raw(), process, &options);
+    ::close(out_fds[1]);
+    ::close(err_fds[1]);
+    if (rc != 0) {
+      ::close(out_fds[0]);
+      ::close(err_fds[0]);
+      // uv_spawn failures still need the handle closed.
+      uv_close(reinterpret_cast<uv_handle_t*>(process),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+      process = nullptr;
+      return std::string("spawn ") + args[0] + ": " + uv_strerror(rc);
+    }
+    self = shared_from_this();
+    ++open_handles;  // handles of a previous process may still be closing
+    output = openPipe(out_fds[0], &Core::onOutputCb);
+    output_fd = out_fds[0];
+    jail_errors = openPipe(err_fds[0], &Core::onJailErrorCb);
+    return "";
+  }
+
+  uv_pipe_t* openPipe(uv_file fd, uv_read_cb on_read) {
+    auto* pipe = new uv_pipe_t;
+    uv_pipe_init(loop.raw(), pipe, 0);
+    pipe->data = this;
+    uv_pipe_open(pipe, fd);
+    ++open_handles;
+    uv_read_start(reinterpret_cast<uv_stream_t*>(pipe),
+                  [](uv_handle_t*, size_t, uv_buf_t* buf) {
+                    static char scratch[64 * 1024];  // loop thread only; consumed before return
+                    *buf = uv_buf_init(scratch, sizeof scratch);
+                  },
+                  on_read);
+    return pipe;
+  }
+
+  // ---- pipes and exit (libuv callbacks: nothing may throw out of them) -------------------
+
+  static void onOutputCb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+    auto* core = static_cast<Core*>(s->data);
+    if (n > 0) core->logs.append(buf->base, static_cast<size_t>(n));
+    if (n < 0) core->closePipe(core->output);
+  }
+
+  static void onJailErrorCb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+    auto* core = static_cast<Core*>(s->data);
+    if (n > 0 && core->jail_error.size() < 4096) core->jail_error.append(buf->base, static_cast<size_t>(n));
+    if (n < 0) core->closePipe(core->jail_errors);
+  }
+
+  static void onAttachExitCb(uv_process_t* p, int64_t exit_status, int term_signal) {
+    auto* core = static_cast<Core*>(p->data);
+    if (core->attacher == p) core->attacher = nullptr;
+    core->closeHandle(reinterpret_cast<uv_handle_t*>(p));
+    if (core->phase != Phase::kInit || !core->rapi) return;
+    if (exit_status == 0 && term_signal == 0) {
+      const ProcessTierConfig& cfg = core->tier.config();
+      core->rapi->claim(processEnvironment(core->spec, cfg.binaries, core->log_stream,
+                                           core->rapi->address(), cfg.endpoints));
+    } else {
+      core->failClaim("attach: " + runtimeExitText(exit_status, term_signal));
+    }
+  }
+
+  static void onExitCb(uv_process_t* p, int64_t exit_status, int term_signal) {
+    auto* core = static_cast<Core*>(p->data);
+    try {
+      core->onExit(exit_status, term_signal);
+    } catch (const std::exception& e) {
+      logError(std::string("process sandbox exit handling failed: ") + e.what());
+    }
+    if (core->process == p) core->process = nullptr;
+    core->closeHandle(reinterpret_cast<uv_handle_t*>(p));
+  }
+
+  void closePipe(uv_pipe_t*& pipe) {
+    if (!pipe) return;
+    if (pipe == output) output_fd = -1;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(pipe));
+    closeHandle(reinterpret_cast<uv_handle_t*>(pipe));
+    pipe = nullptr;
+  }
+
+  void closeHandle(uv_handle_t* h) {
+    h->data = this;
+    uv_close(h, [](uv_handle_t* handle) {
+      auto* core = static_cast<Core*>(handle->data);
+      if (handle->type == UV_PROCESS) {
+        delete reinterpret_cast<uv_process_t*>(handle);
+      } else {
+        delete reinterpret_cast<uv_pipe_t*>(handle);
+      }
+      if (--core->open_handles == 0) core->self.reset();  // may free the core: last statement
+    });
+  }
+
+  // Reads what the runtime wrote and the loop has not read yet: its lines precede its answer.
+  void drainOutput() {
+    if (output_fd < 0) return;
+    char buf[16 * 1024];
+    for (int i = 0; i < 64; ++i) {  // bounded: at most 1 MB per drain
+      ssize_t n = ::read(output_fd, buf, sizeof buf);
+      if (n <= 0) break;
+      logs.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+  // ---- runtime API events ----------------------------------------------------------------
+
+  void onReady() {
+    if (phase == Phase::kInit) {
+      init_ms = monotonicMs() - spawned_ms;
+      drainOutput();
+      init_log += logs.take(true);
+      measure();
+      if (prestart_done) {
+        deadline.stop();
+        phase = Phase::kIdle;
+        auto done = std::move(prestart_done);
+        prestart_done = nullptr;
+        done("");
+        return;
+      }
+      if (current) return deliver();
+      phase = Phase::kIdle;
+    } else if (phase == Phase::kAwaitingNext) {
+      phase = current ? Phase::kBusy : Phase::kIdle;
+      if (current) deliver();
+    }
+  }
+
+  void onAnswer(const std::string& id, std::string body, const std::string& error_type) {
+    if (!current || current->request.request_id != id || phase != Phase::kBusy) return;
+    InvokeResult r;
+    r.payload = std::move(body);
+    if (error_type.empty()) {
+      r.outcome = InvokeOutcome::kOk;
+    } else {
+      r.outcome = InvokeOutcome::kFunctionError;
+      r.error_type = error_type;
+    }
+    finish(std::move(r), "", "");
+  }
+
+  void onTooLarge(const std::string& id) {
+    if (!current || current->request.request_id != id) return;
+    InvokeResult r;
+    r.outcome = InvokeOutcome::kResponseTooLarge;
+    r.error_type = "Function.ResponseSizeTooLarge";
+    r.payload = errorPayload(r.error_type,
+                             "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
+    finish(std::move(r), "", "");
+  }
+
+  void onInitError(std::string body, const std::string& type) {
+    init_ms = monotonicMs() - spawned_ms;
+    if (prestart_done) {
+      auto done = std::move(prestart_done);
+      prestart_done = nullptr;
+      kill();
+      done(type);
+      return;
+    }
+    if (!current) return kill();
+    InvokeResult r;
+    r.outcome = InvokeOutcome::kInitError;
+    r.error_type = type;
+    r.payload = std::move(body);
+    finish(std::move(r), "error", "");
+  }
+
+  void onExit(int64_t status, int signal) {
+    process_exited = true;
+    exit_status = status;
+    term_signal = signal;
+    drainOutput();
+    bool oom = cgroup && cgroup->oomKilled();
+    bool was_init = phase == Phase::kInit;
+    if (was_init) init_ms = monotonicMs() - spawned_ms;
+    Phase before = phase;
+    if (before == Phase::kAwaitingNext && current) {
+      // The runtime exited after an error (an uncaught exception ends it) while an invocation
+      // waited for its next poll: that invocation never ran, so it gets a fresh process, as
+      // Lambda's next invoke after such an exit is a cold start.
+      phase = Phase::kNew;
+      release();
+      loop.post([self = shared_from_this()] {
+        if (self->current && self->phase == Phase::kNew) self->coldStart();
+      });
+      return;
+    }
+    phase = Phase::kDead;
+    std::string reason = runtimeExitText(status, signal);
+    std::string jail = jail_error;
+    while (!jail.empty() && (jail.back() == '\n' || jail.back() == '\r')) jail.pop_back();
+    if (!jail.empty()) {
+      logWarn("sandbox for " + spec.function_name + " could not start: " + jail);
+      std::string line = "stratus-jail: " + jail + "\n";
+      logs.append(line.data(), line.size());
+    }
+    if (prestart_done) {
+      auto done = std::move(prestart_done);
+      prestart_done = nullptr;
+      done(oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
+    } else if (current && before != Phase::kDead) {
+      InvokeResult r;
+      r.outcome = oom ? InvokeOutcome::kOutOfMemory : InvokeOutcome::kRuntimeExited;
+      r.error_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+      std::string text = oom ? "Runtime exited with error: signal: killed" : reason;
+      r.payload = errorPayload(r.error_type, "RequestId: " + current->request.request_id + " Error: " + text);
+      if (was_init) r.outcome = InvokeOutcome::kInitError;
+      std::string line = "RequestId: " + current->request.request_id + " Error: " + text + "\n" +
+                         r.error_type + "\n";
+      finish(std::move(r), was_init ? "error" : "", line);
+    }
+    release();
+  }
+
+  // ---- invocations -----------------------------------------------------------------------
+
+  // ---- prewarm ---------------------------------------------------------------------------
+
+  // Starts the runtime before any function is known; claimFor() assigns it one later.
+  std::string startGeneric() {
+    generic = true;
+    phase = Phase::kPooled;
+    std::string failed = start();
+    if (!failed.empty()) {
+      phase = Phase::kDead;
+      release();
+    }
+    return failed;
+  }
+
+  bool claimable() const { return phase == Phase::kPooled && claim_waiting && !process_exited; }
+
+  void claimFor(SandboxSpec function) {
+    generic = false;  // a restart after this (coldStart) starts the function's own process
+    spec = std::move(function);
+    log_stream = logStreamName(epochMs(), spec.version);
+  }
+
+  // Mounts the claimed function's code and layers into the running jail (stratus-jail attach),
+  // then answers the runtime's claim with the function's environment; init is timed from here.
+  void beginClaim() {
+    phase = Phase::kInit;
+    spawned_ms = monotonicMs();
+    const ProcessTierConfig& cfg = tier.config();
+    if (cgroup) {
+      CgroupLimits limits;
+      limits.memory_mb = static_cast<uint64_t>(spec.memory_mb);
+      limits.pids_max = kPidsMax;
+      limits.cpu_shares = cpuSharesForMemory(spec.memory_mb);
+      Status set = cgroup->setLimits(limits);
+      if (!set.ok()) logWarn("sandbox limits for " + spec.function_name + ": " + set.error().message);
+    }
+    std::vector<std::string> args = {cfg.jail_binary, "attach", "--pid", std::to_string(process->pid),
+                                     "--bind", spec.task_root + ":/var/task"};
+    if (!spec.opt_root.empty()) {
+      args.push_back("--bind");
+      args.push_back(spec.opt_root + ":/opt");
+    }
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    uv_stdio_container_t stdio[3];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_IGNORE;
+    stdio[2].flags = UV_INHERIT_FD;  // its one error line goes to the server's stderr
+    stdio[2].data.fd = 2;
+    uv_process_options_t options{};
+    options.file = argv[0];
+    options.args = argv.data();
+    options.stdio = stdio;
+    options.stdio_count = 3;
+    options.exit_cb = &Core::onAttachExitCb;
+    attacher = new uv_process_t;
+    attacher->data = this;
+    if (int rc = uv_spawn(loop.raw(), attacher, &options); rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(attacher),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+      attacher = nullptr;
+      return failClaim(std::string("attach: ") + uv_strerror(rc));
+    }
+    ++open_handles;
+  }
+
+  // The function's code could not be mounted into the prewarmed jail: its invocation (or
+  // prestart) fails as a failed environment, and the process goes.
+  void failClaim(const std::string& reason) {
+    logWarn("sandbox for " + spec.function_name + " could not be claimed: " + reason);
+    std::string line = "stratus-jail: " + reason + "\n";
+    logs.append(line.data(), line.size());
+    init_ms = monotonicMs() - spawned_ms;
+    if (prestart_done) {
+      auto done = std::move(prestart_done);
+      prestart_done = nullptr;
+      done("Runtime.ExitError");
+    } else if (current) {
+      InvokeResult r;
+      r.outcome = InvokeOutcome::kInitError;
+      r.error_type = "Runtime.ExitError";
+      r.payload = errorPayload(r.error_type, "RequestId: " + current->request.request_id +
+                                                 " Error: Runtime exited without providing a reason");
+      finish(std::move(r), "error", "");
+    }
+    kill();
+  }
+
+  // Starts a process for the current invocation (or claims the prewarmed one this is).
+  void coldStart() {
+    if (phase == Phase::kPooled) {
+      current->cold = true;
+      armInitDeadline();
+      return beginClaim();
+    }
+    current->cold = true;
+    phase = Phase::kInit;
+    std::string failed = start();
+    if (!failed.empty()) {
+      logWarn("sandbox for " + spec.function_name + " could not start: " + failed);
+      jail_error = failed;
+      onExit(126, 0);
+      return;
+    }
+    armInitDeadline();
+  }
+
+  // Init may take up to Lambda's 10 s, or the function's timeout when that is longer (Lambda
+  // retries a slow init inside the invoke, under the function's timeout).
+  void armInitDeadline() {
+    std::weak_ptr<Core> weak = shared_from_this();
+    double limit = std::max<double>(kInitLimitMs, spec.timeout_s * 1000.0);
+    deadline.start(static_cast<uint64_t>(limit), [weak] {
+      if (auto core = weak.lock()) core->onTimeout();
+    });
+  }
+
+  // An invocation waiting for the runtime's next poll is bounded by the function's timeout.
+  void armWait() {
+    std::weak_ptr<Core> weak = shared_from_this();
+    deadline.start(static_cast<uint64_t>(spec.timeout_s) * 1000, [weak] {
+      if (auto core = weak.lock()) core->onTimeout();
+    });
+  }
+
+  void deliver() {
+    phase = Phase::kBusy;
+    drainOutput();
+    idle_log += logs.take(false);
+    current->started_ms = monotonicMs();
+    rapi::Invocation inv;
+    inv.request_id = current->request.request_id;
+    inv.payload = current->request.payload.empty() ? "{}" : current->request.payload;
+    inv.deadline_epoch_ms = epochMs() + static_cast<int64_t>(spec.timeout_s) * 1000;
+    inv.invoked_function_arn = current->request.invoked_function_arn;
+    inv.trace_id = rapi::newTraceId();
+    inv.client_context = current->request.client_context_json;
+    std::weak_ptr<Core> weak = shared_from_this();
+    deadline.start(static_cast<uint64_t>(spec.timeout_s) * 1000, [weak] {
+      if (auto c = weak.lock()) c->onTimeout();
+    });
+    rapi->deliver(std::move(inv));
+  }
+
+  void onTimeout() {
+    if (!current) return;
+    bool in_init = phase == Phase::kInit;
+    InvokeResult r;
+    r.outcome = InvokeOutcome::kTimeout;
+    r.error_type = "Sandbox.Timedout";
+    r.payload = errorPayload(r.error_type, "RequestId: " + current->request.request_id + " Error: " +
+                                               taskTimedOutText(spec.timeout_s));
+    double elapsed = monotonicMs() - (in_init ? spawned_ms : current->started_ms);
+    std::string line = timeoutLogLine(epochMs(), current->request.request_id, elapsed) + "\n";
+    if (in_init) init_ms = elapsed;
+    finish(std::move(r), in_init ? "timeout" : "", line);
+    kill();
+  }
+
+  // Ends the current invocation: writes its log, answers it, and decides what becomes of the
+  // sandbox. `init_status` is "error" or "timeout" when init failed; `extra_lines` go before END.
+  void finish(InvokeResult r, const std::string& init_status, const std::string& extra_lines) {
+    deadline.stop();
+    drainOutput();
+    Current call = std::move(*current);
+    current.reset();
+    const std::string& id = call.request.request_id;
+    measure();
+    uint64_t max_used_mb = cgroup ? toMb(cgroup->peakMemoryBytes()) : footprint_mb;
+
+    std::string& log = r.log_text;
+    if (call.cold) {
+      log += initStartLine(servedRuntime(spec.runtime, tier.config().binaries), spec.region) + "\n";
+      if (init_status.empty()) r.init_duration_ms = init_ms;
+    }
+    log += init_log;
+    init_log.clear();
+    if (!init_status.empty()) {
+      // The init failed: its lines, INIT_REPORT, then the invocation it failed.
+      log += logs.take(true);
+      log += extra_lines;
+      log += initReportLine(init_ms, init_status, r.error_type) + "\n";
+      log += startLine(id, spec.version) + "\n";
+      log += endLine(id) + "\n";
+      log += reportLine({id, 0.0, init_ms, spec.memory_mb, max_used_mb,
+                         init_status == "timeout" ? "timeout" : "error", r.error_type}) +
+             "\n";
+      if (r.outcome == InvokeOutcome::kFunctionError) r.outcome = InvokeOutcome::kInitError;
+    } else {
+      r.duration_ms = monotonicMs() - call.started_ms;
+      log += idle_log;
+      log += startLine(id, spec.version) + "\n";
+      log += logs.take(r.outcome != InvokeOutcome::kOk && r.outcome != InvokeOutcome::kFunctionError);
+      log += extra_lines;
+      log += endLine(id) + "\n";
+      std::string status;
+      if (r.outcome == InvokeOutcome::kTimeout) status = "timeout";
+      if (r.outcome == InvokeOutcome::kOutOfMemory || r.outcome == InvokeOutcome::kRuntimeExited) {
+        status = "error";
+      }
+      log += reportLine({id, r.duration_ms, call.cold ? init_ms : -1, spec.memory_mb, max_used_mb,
+                         status, status == "error" ? r.error_type : std::string()}) +
+             "\n";
+    }
+    idle_log.clear();
+
+    bool reusable = phase == Phase::kBusy && init_status.empty() &&
+                    (r.outcome == InvokeOutcome::kOk || r.outcome == InvokeOutcome::kFunctionError ||
+                     r.outcome == InvokeOutcome::kResponseTooLarge);
+    if (!reusable || condemn_when_done) {
+      kill();
+    } else if (r.outcome == InvokeOutcome::kOk) {
+      phase = Phase::kIdle;  // the runtime polls again at once; a delivery waits for that poll
+    } else {
+      // Runtimes often exit after an error (uncaught exceptions): reuse only once it polls again.
+      phase = Phase::kAwaitingNext;
+    }
+    call.done(std::move(r));  // may drop the sandbox: touch nothing after it
+  }
+
+  void measure() {
+    if (cgroup) footprint_mb = std::max<uint64_t>(1, toMb(cgroup->currentMemoryBytes()));
+  }
+
+  // Ends the process tree: SIGKILL to the jail helper kills its namespace's init, and with it
+  // every process in the namespace. The exit callback then releases the rest.
+  void kill() {
+    if (phase != Phase::kDead) phase = Phase::kDead;
+    deadline.stop();
+    if (process && !process_exited) uv_process_kill(process, SIGKILL);
+    if (cgroup) cgroup->killAll();
+    if (!process) release();
+  }
+
+  // Everything but the uv handles, which free themselves once closed.
+  void release() {
+    if (rapi) {
+      rapi->close();
+      // Destroyed on a later turn: an event of this server may be what brought us here.
+      loop.post([r = std::shared_ptr<rapi::RuntimeApiServer>(std::move(rapi))] {});
+    }
+    if (process_exited || !process) {
+      cgroup.reset();  // rmdir: its tasks are gone
+      if (uid) tier.returnUid(uid);
+      uid = 0;
+      if (output) {
+        drainOutput();
+        closePipe(output);
+      }
+      if (jail_errors) closePipe(jail_errors);
+    }
+  }
+};
+
+ProcessSandbox::ProcessSandbox(Loop& loop, ProcessTier& tier, SandboxSpec spec)
+    : core_(std::make_shared<Core>(loop, tier, std::move(spec))) {}
+
+ProcessSandbox::~ProcessSandbox() {
+  if (core_->current) {
+    core_->condemn_when_done = true;  // let the invocation finish; then the process goes
+  } else {
+    core_->kill();
+  }
+}
+
+SandboxState ProcessSandbox::state() const { return core_->state(); }
+uint64_t ProcessSandbox::footprintMb() const { return core_->footprint_mb; }
+const SandboxSpec& ProcessSandbox::spec() const { return core_->spec; }
+
+void ProcessSandbox::condemn() {
+  if (core_->current) {
+    core_->condemn_when_done = true;
+  } else {
+    core_->kill();
+  }
+}
+
+void ProcessSandbox::invoke(InvokeRequest request, InvokeCallback done) {
+  std::shared_ptr<Core> hold = core_;  // `done` may destroy this sandbox
+  Core& c = *hold;
+  if (c.phase == Phase::kDead || c.current) {
+    InvokeResult r;
+    r.outcome = InvokeOutcome::kRuntimeExited;
+    r.error_type = "Runtime.ExitError";
+    r.payload = errorPayload(r.error_type, "RequestId: " + request.request_id +
+                                               " Error: Runtime exited without providing a reason");
+    return done(std::move(r));
+  }
+  c.current = Core::Current{std::move(request), std::move(done), monotonicMs(), false};
+  switch (c.phase) {
+    case Phase::kIdle: return c.deliver();
+    case Phase::kAwaitingNext: return c.armWait();  // delivered when the runtime polls again
+    case Phase::kInit: return;                       // prestart in progress: delivered on ready
+    default: return c.coldStart();                   // kNew or kPooled
+  }
+}
+
+void ProcessSandbox::prestart(PrestartCallback done) {
+  std::shared_ptr<Core> hold = core_;  // `done` may destroy this sandbox
+  Core& c = *hold;
+  if (c.phase != Phase::kNew && c.phase != Phase::kPooled) {
+    return done(c.phase == Phase::kDead ? "Runtime.ExitError" : "");
+  }
+  c.prestart_done = std::move(done);
+  std::string failed;
+  if (c.phase == Phase::kPooled) {
+    c.beginClaim();
+  } else {
+    c.phase = Phase::kInit;
+    failed = c.start();
+  }
+  if (!failed.empty()) {
+    logWarn("sandbox for " + c.spec.function_name + " could not start: " + failed);
+    c.jail_error = failed;
+    c.onExit(126, 0);
+    return;
+  }
+  std::weak_ptr<Core> weak = core_;
+  c.deadline.start(static_cast<uint64_t>(kInitLimitMs), [weak] {
+    auto core = weak.lock();
+    if (!core || !core->prestart_done) return;
+    auto cb = std::move(core->prestart_done);
+    core->prestart_done = nullptr;
+    core->kill();
+    cb("Sandbox.Timedout");
+  });
+}
+
+std::string ProcessSandbox::startGeneric() { return core_->startGeneric(); }
+bool ProcessSandbox::claimable() const { return core_->claimable(); }
+void ProcessSandbox::claimFor(SandboxSpec spec) { core_->claimFor(std::move(spec)); }
+
+std::unique_ptr<Sandbox> ProcessSandboxFactory::create(SandboxSpec spec) {
+  if (pool_) {
+    if (auto pooled = pool_->take(spec)) return pooled;
+  }
+  return std::make_unique<ProcessSandbox>(loop_, tier_, std::move(spec));
+}
+
+}  // namespace stratus::sandbox

@@ -1,0 +1,2 @@
+const missing = require('no-such-package');
+exports.handler = async () => missing;

@@ -1,0 +1,1 @@
+exports.handler = async () => ({ kind: 'cjs extension', typeofRequire: typeof require });

@@ -36,7 +36,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kControllers[] = {"memory", "cpu", "pids"};
+// The freezer stops an idle sandbox between invocations, as Lambda freezes an environment.
+constexpr const char* kControllers[] = {"memory", "cpu", "pids", "freezer"};
 constexpr uint64_t kMb = 1024 * 1024;
 constexpr uint64_t kVcpuShares = 1024;
 constexpr uint64_t kMbPerVcpu = 1769;  // Lambda: one full vCPU at 1769 MB
@@ -217,8 +218,11 @@ Layout detectLayout() {
   layout.anchor = layout.support.v2 ? parentOf(*own_leader) : *own_leader;
   for (const char* controller : kControllers) {
     auto mount = mounts.find(controller);
+    bool is_freezer = std::strcmp(controller, "freezer") == 0;
     if (mount == mounts.end()) {
-      note(controller, "not mounted");
+      // v2 has no freezer controller: every cgroup has cgroup.freeze.
+      if (!(is_freezer && layout.support.v2)) note(controller, "not mounted");
+      if (is_freezer && layout.support.v2) layout.support.freezer = true;
       continue;
     }
     bool v2 = exists(mount->second + "/cgroup.controllers");
@@ -252,6 +256,7 @@ Layout detectLayout() {
     if (std::strcmp(controller, "memory") == 0) layout.support.memory = true;
     if (std::strcmp(controller, "cpu") == 0) layout.support.cpu = true;
     if (std::strcmp(controller, "pids") == 0) layout.support.pids = true;
+    if (is_freezer) layout.support.freezer = true;
   }
   for (const std::string& m : missing) {
     layout.support.missing += (layout.support.missing.empty() ? "" : ", ") + m;
@@ -536,7 +541,25 @@ std::vector<pid_t> SandboxCgroup::tasks() const {
   return {all.begin(), all.end()};
 }
 
+Status SandboxCgroup::setFrozen(bool frozen) {
+  if (const ControllerDir* freezer = dirOf("freezer")) {
+    if (!writeText(freezer->dir + "/freezer.state", frozen ? "FROZEN" : "THAWED")) {
+      return Error::service("cgroup: cannot write " + freezer->dir + "/freezer.state");
+    }
+    return okStatus();
+  }
+  const ControllerDir* memory = dirOf("memory");
+  if (memory != nullptr && memory->v2) {
+    if (!writeText(memory->dir + "/cgroup.freeze", frozen ? "1" : "0")) {
+      return Error::service("cgroup: cannot write " + memory->dir + "/cgroup.freeze");
+    }
+  }
+  return okStatus();
+}
+
 int SandboxCgroup::killAll() {
+  // Frozen tasks (v1) do not die until thawed.
+  (void)setFrozen(false);
   // A few rounds, for tasks forked between reading cgroup.procs and the kill (v1 has no
   // cgroup.kill). A jail usually goes in one: killing its outer helper or init ends the rest.
   std::set<pid_t> killed;

@@ -33,6 +33,7 @@ struct CgroupSupport {
   bool memory = false;
   bool cpu = false;
   bool pids = false;
+  bool freezer = false;  // v1's freezer controller, or v2's cgroup.freeze
   bool v2 = false;      // the unified hierarchy (memory's, which decides the mode)
   std::string missing;  // what is missing, for a log line or an error; "" if all three are there
 };
@@ -79,7 +80,11 @@ class SandboxCgroup {
   bool oomKilled() const;
   // The pids of every task in it, as the server's pid namespace numbers them.
   std::vector<pid_t> tasks() const;
-  // SIGKILL to every task in cgroup.procs (v2: cgroup.kill); returns how many were signalled.
+  // Stops (or resumes) every task in it: v1 freezer.state, v2 cgroup.freeze. Freezing is
+  // asynchronous (the tasks stop within moments); no-op without a freezer.
+  Status setFrozen(bool frozen);
+  // Thaws, then SIGKILL to every task in cgroup.procs (v2: cgroup.kill); returns how many were
+  // signalled.
   int killAll();
 
   std::vector<std::string> directoriesForTest() const;

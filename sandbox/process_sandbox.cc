@@ -97,6 +97,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // asks to be claimed; claiming mounts the function's code into it and sends its environment.
   bool generic = false;
   bool claim_waiting = false;
+  bool frozen = false;  // stopped by the cgroup freezer while it waits for work
   uv_process_t* attacher = nullptr;
 
   SandboxState state() const {
@@ -326,7 +327,22 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
 
   // ---- runtime API events ----------------------------------------------------------------
 
+  // Lambda freezes an environment between invocations: timers and background work of the
+  // function wait for the next invoke instead of running (and using CPU) while it is idle.
+  void freezeIfIdle() {
+    if (phase != Phase::kIdle || current || !cgroup || frozen) return;
+    frozen = cgroup->setFrozen(true).ok();
+  }
+
+  void thaw() {
+    if (!frozen) return;
+    frozen = false;
+    Status s = cgroup->setFrozen(false);
+    if (!s.ok()) logWarn("sandbox for " + spec.function_name + ": " + s.error().message);
+  }
+
   void onReady() {
+    if (phase == Phase::kIdle) return freezeIfIdle();  // polled again after a response
     if (phase == Phase::kInit) {
       init_ms = monotonicMs() - spawned_ms;
       drainOutput();
@@ -337,14 +353,17 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
         phase = Phase::kIdle;
         auto done = std::move(prestart_done);
         prestart_done = nullptr;
+        freezeIfIdle();
         done("");
         return;
       }
       if (current) return deliver();
       phase = Phase::kIdle;
+      freezeIfIdle();
     } else if (phase == Phase::kAwaitingNext) {
       phase = current ? Phase::kBusy : Phase::kIdle;
-      if (current) deliver();
+      if (current) return deliver();
+      freezeIfIdle();
     }
   }
 
@@ -564,6 +583,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   }
 
   void deliver() {
+    thaw();
     phase = Phase::kBusy;
     drainOutput();
     idle_log += logs.take(false);
@@ -666,6 +686,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // every process in the namespace. The exit callback then releases the rest.
   void kill() {
     if (phase != Phase::kDead) phase = Phase::kDead;
+    frozen = false;  // killAll() thaws: frozen tasks would not die
     deadline.stop();
     if (process && !process_exited) uv_process_kill(process, SIGKILL);
     if (cgroup) cgroup->killAll();

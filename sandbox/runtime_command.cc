@@ -1,5 +1,7 @@
 #include "sandbox/runtime_command.h"
 
+#include <cstdlib>
+
 #include "sandbox/lambda_environment.h"
 
 namespace stratus::sandbox {
@@ -15,10 +17,29 @@ RuntimeFamily runtimeFamily(const std::string& runtime) {
   return RuntimeFamily::kUnknown;
 }
 
-std::string servedRuntime(const std::string& runtime, const RuntimeBinaries& bins) {
+int Interpreter::major() const { return std::atoi(version.c_str()); }
+
+std::string Interpreter::minor() const {
+  size_t first = version.find('.');
+  size_t second = first == std::string::npos ? first : version.find('.', first + 1);
+  return version.substr(0, second);
+}
+
+const Interpreter* RuntimeBinaries::forRuntime(const std::string& runtime) const {
+  auto own = by_runtime.find(runtime);
+  if (own != by_runtime.end()) return &own->second;
   switch (runtimeFamily(runtime)) {
-    case RuntimeFamily::kNode: return "nodejs" + std::to_string(bins.node_major) + ".x";
-    case RuntimeFamily::kPython: return "python" + bins.python_version;
+    case RuntimeFamily::kNode: return &node;
+    case RuntimeFamily::kPython: return &python;
+    default: return nullptr;
+  }
+}
+
+std::string servedRuntime(const std::string& runtime, const RuntimeBinaries& bins) {
+  const Interpreter* interpreter = bins.forRuntime(runtime);
+  switch (runtimeFamily(runtime)) {
+    case RuntimeFamily::kNode: return "nodejs" + std::to_string(interpreter->major()) + ".x";
+    case RuntimeFamily::kPython: return "python" + interpreter->minor();
     default: return runtime;
   }
 }
@@ -30,7 +51,7 @@ std::vector<std::string> runtimeArgv(const SandboxSpec& spec, const RuntimeBinar
       // As Lambda's own Node bootstrap sizes V8: a tenth of the memory is new space, the rest
       // old space, so the heap limit falls inside the sandbox's memory limit.
       int new_space = spec.memory_mb / 10;
-      std::vector<std::string> argv = {bins.node, "--expose-gc", "--max-http-header-size=81920",
+      std::vector<std::string> argv = {bins.forRuntime(spec.runtime)->path, "--expose-gc", "--max-http-header-size=81920",
                                        "--max-semi-space-size=" + std::to_string(new_space / 2),
                                        "--max-old-space-size=" + std::to_string(spec.memory_mb - new_space)};
       // Lambda's Node 20 and 22 load a .js file with `export` but no "type":"module" as
@@ -43,7 +64,7 @@ std::vector<std::string> runtimeArgv(const SandboxSpec& spec, const RuntimeBinar
       return argv;
     }
     case RuntimeFamily::kPython:
-      return {bins.python, "-u", "/var/runtime/python/bootstrap.py"};
+      return {bins.forRuntime(spec.runtime)->path, "-u", "/var/runtime/python/bootstrap.py"};
     case RuntimeFamily::kProvided:
       return {has_task_bootstrap ? "/var/task/bootstrap" : "/opt/bootstrap"};
     case RuntimeFamily::kUnknown:
@@ -81,7 +102,7 @@ std::map<std::string, std::string> processEnvironment(
         env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
       }
       if (!spec.environment.count("NODE_PATH")) {
-        env["NODE_PATH"] = "/opt/nodejs/node" + std::to_string(bins.node_major) +
+        env["NODE_PATH"] = "/opt/nodejs/node" + std::to_string(bins.forRuntime(spec.runtime)->major()) +
                            "/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:"
                            "/var/runtime:/var/task";
       }

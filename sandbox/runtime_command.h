@@ -14,13 +14,23 @@ enum class RuntimeFamily { kNode, kPython, kProvided, kUnknown };
 
 RuntimeFamily runtimeFamily(const std::string& runtime);  // "nodejs20.x" -> kNode
 
-// Host interpreters for the process tier, and the Node major each one really is (it goes into
-// NODE_PATH, as Lambda's /opt/nodejs/node<major>/node_modules).
+// One host interpreter for the process tier and the version it really is (the Node major goes
+// into NODE_PATH, as Lambda's /opt/nodejs/node<major>/node_modules; the Python minor names
+// /opt/python/lib/python3.X).
+struct Interpreter {
+  std::string path;
+  std::string version;  // "20.20.2" (node, without the v) or "3.11.2" (python)
+  int major() const;           // 20, 3
+  std::string minor() const;   // "20.20", "3.11"
+};
+
 struct RuntimeBinaries {
-  std::string node = "/usr/bin/node";
-  int node_major = 20;
-  std::string python = "/usr/bin/python3";
-  std::string python_version = "3.11";  // "major.minor", for /opt/python/lib/python3.X
+  Interpreter node{"/usr/bin/node", "20.0.0"};
+  Interpreter python{"/usr/bin/python3", "3.11.0"};
+  // Interpreters for one runtime only (--runtime-binary nodejs22.x=PATH).
+  std::map<std::string, Interpreter> by_runtime;
+  // The interpreter serving `runtime` (its own, else its family's); null for custom runtimes.
+  const Interpreter* forRuntime(const std::string& runtime) const;
 };
 
 // The runtime that really serves `runtime` on this host, for INIT_START: nodejs22.x served by a

@@ -20,7 +20,7 @@ NodeTier tierFor(const SandboxSpec& spec, NodeTier node_default);
 class TieredSandboxFactory : public SandboxFactory {
  public:
   // `process` may be null when the machine cannot run process sandboxes: Node.js then runs in
-  // isolates and other runtimes fail to start, with the reason in the log.
+  // isolates, and invokes of other runtimes fail as a failed environment, saying why.
   TieredSandboxFactory(SandboxFactory& isolates, SandboxFactory* process, NodeTier node_default)
       : isolates_(isolates), process_(process), node_default_(node_default) {}
   std::unique_ptr<Sandbox> create(SandboxSpec spec) override;

@@ -104,6 +104,11 @@ const std::vector<std::string>& supportedRuntimes() {
   return kSupported;
 }
 
+bool isSupportedRuntime(const std::string& runtime) {
+  const auto& ok = supportedRuntimes();
+  return std::find(ok.begin(), ok.end(), runtime) != ok.end();
+}
+
 Status applyConfiguration(const nlohmann::json& body, bool creating,
                           scheduler::FunctionRecord& record) {
   Violations v;

@@ -15,6 +15,7 @@ namespace stratus::triggers {
 
 // Runtimes this build runs (in V8 isolates).
 const std::vector<std::string>& supportedRuntimes();
+bool isSupportedRuntime(const std::string& runtime);
 
 // Applies the configuration members present in `body` (Handler, Runtime, Role, Description,
 // Timeout, MemorySize, Environment, TracingConfig, EphemeralStorage, Architectures) to

@@ -23,6 +23,7 @@
 #include "scheduler/function_registry.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
+#include "triggers/function_validation.h"
 
 namespace {
 
@@ -69,9 +70,10 @@ void usage() {
       "  --node-tier TIER          where nodejs*.x functions run by default: process (the host's\n"
       "                            node in a jailed process, default) or isolate (a V8 isolate,\n"
       "                            the fast tier); a function's STRATUS_TIER variable overrides\n"
-      "  --runtime-binary R=PATH   host interpreter for a runtime family, e.g.\n"
-      "                            nodejs=/usr/local/bin/node22 or python=/usr/bin/python3.12\n"
-      "                            (defaults: /usr/bin/node, /usr/bin/python3)\n"
+      "  --runtime-binary R=PATH   host interpreter for a runtime family (nodejs, python) or\n"
+      "                            one runtime, e.g. nodejs22.x=/usr/local/bin/node22 or\n"
+      "                            python3.12=/usr/bin/python3.12 (repeatable; defaults:\n"
+      "                            nodejs=/usr/bin/node, python=/usr/bin/python3)\n"
       "  --log-level LEVEL         debug, info, warn, error (default info)\n";
 }
 
@@ -118,15 +120,13 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
                                            : stratus::sandbox::NodeTier::kProcess;
     } else if (a == "--runtime-binary" && next(v)) {
       auto eq = v.find('=');
-      if (eq == std::string::npos) return false;
-      std::string family = v.substr(0, eq), path = v.substr(eq + 1);
-      if (family.rfind("nodejs", 0) == 0) {
-        o.process.node_binary = path;
-      } else if (family.rfind("python", 0) == 0) {
-        o.process.python_binary = path;
-      } else {
-        return false;
-      }
+      if (eq == std::string::npos || eq + 1 == v.size()) return false;
+      std::string name = v.substr(0, eq);
+      bool family = name == "nodejs" || name == "python";
+      bool runtime = (name.rfind("nodejs", 0) == 0 || name.rfind("python3.", 0) == 0) &&
+                     stratus::triggers::isSupportedRuntime(name);
+      if (!family && !runtime) return false;
+      o.process.binaries[name] = v.substr(eq + 1);
     } else if (a == "--log-level" && next(v)) {
       using stratus::LogLevel;
       stratus::setLogLevel(v == "debug" ? LogLevel::kDebug

@@ -34,6 +34,36 @@ std::string firstLineOf(const std::string& command) {
 
 std::string shellQuoted(const std::string& s) { return "'" + s + "'"; }
 
+// Runs /bin/true in a jail as sandboxes will run: "" if that works, else what the jail said
+// (a namespace kind or a mount this machine refuses). Startup only.
+std::string probeJail(const sandbox::ProcessTierConfig& cfg) {
+  std::string command = shellQuoted(cfg.jail_binary) + " --root " + shellQuoted(cfg.jail_root) +
+                        " --uid 65534 --gid 65534 --bind " + shellQuoted(cfg.empty_dir + ":/var/task") +
+                        " -- /bin/true 2>&1";
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return "cannot run " + cfg.jail_binary;
+  std::string out;
+  std::array<char, 512> buf{};
+  while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
+  int status = ::pclose(p);
+  if (status == 0) return "";
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out.empty() ? "exit status " + std::to_string(status) : out;
+}
+
+// The version an interpreter reports: node "v20.20.2" -> "20.20.2", python "3.11.2".
+sandbox::Interpreter detectInterpreter(const std::string& name, const std::string& path) {
+  sandbox::Interpreter interpreter{path, ""};
+  if (name.rfind("nodejs", 0) == 0) {
+    std::string v = firstLineOf(shellQuoted(path) + " --version");
+    if (v.size() > 1 && v[0] == 'v') interpreter.version = v.substr(1);
+  } else {
+    interpreter.version = firstLineOf(
+        shellQuoted(path) + " -c 'import sys; print(\"%d.%d.%d\" % sys.version_info[:3])'");
+  }
+  return interpreter;
+}
+
 bool isExecutable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
 // A directory that exists and is empty (recreated when something was left in it).
@@ -80,24 +110,38 @@ std::unique_ptr<sandbox::ProcessTier> setUpProcessTier(const ProcessTierOptions&
     return nullptr;
   }
 
-  cfg.binaries.node = options.node_binary;
-  cfg.binaries.python = options.python_binary;
-  std::string node_version = firstLineOf(shellQuoted(cfg.binaries.node) + " --version");  // "v20.20.2"
-  if (node_version.size() > 1 && node_version[0] == 'v') {
-    cfg.binaries.node_major = std::atoi(node_version.c_str() + 1);
+  if (std::string failed = probeJail(cfg); !failed.empty()) {
+    logWarn("process sandboxes cannot start on this machine (" + failed +
+            "): Node.js runs in isolates only; python and custom runtimes cannot run");
+    return nullptr;
   }
-  std::string python_version = firstLineOf(
-      shellQuoted(cfg.binaries.python) + " -c 'import sys; print(\"%d.%d.%d\" % sys.version_info[:3])'");
-  if (!python_version.empty()) {
-    cfg.binaries.python_version = python_version.substr(0, python_version.rfind('.'));
+
+  std::string mapping;
+  for (const auto& [name, path] : options.binaries) {
+    // The jail shows the host's /usr, /bin and /lib* only: an interpreter elsewhere (its
+    // libraries with it) would not be found inside.
+    if (path.rfind("/usr/", 0) != 0 && path.rfind("/bin/", 0) != 0) {
+      logWarn("--runtime-binary " + name + "=" + path + ": only interpreters under /usr or /bin "
+              "are visible inside a sandbox; ignored");
+      continue;
+    }
+    sandbox::Interpreter interpreter = detectInterpreter(name, path);
+    mapping += (mapping.empty() ? "" : ", ") + name + (name.find('.') == std::string::npos ? "*" : "") +
+               " -> " + path + " (" + (interpreter.version.empty() ? "not found" : interpreter.version) + ")";
+    if (interpreter.version.empty()) continue;  // the default version stays; starts will fail
+    if (name == "nodejs") {
+      cfg.binaries.node = interpreter;
+    } else if (name == "python") {
+      cfg.binaries.python = interpreter;
+    } else {
+      cfg.binaries.by_runtime[name] = interpreter;
+    }
   }
   // On stderr: stdout's first line is the listening banner that scripts and tests read.
-  std::fprintf(stderr, "stratus: runtimes: nodejs*.x -> %s (%s, %s tier by default), python3.* -> %s (%s), "
-              "provided* -> the function's bootstrap; AWS SDK v3 for Node: %s\n",
-              cfg.binaries.node.c_str(), node_version.empty() ? "not found" : node_version.c_str(),
-              options.node_tier == sandbox::NodeTier::kProcess ? "process" : "isolate",
-              cfg.binaries.python.c_str(), python_version.empty() ? "not found" : python_version.c_str(),
-              cfg.node_sdk_dir.empty() ? "missing (run scripts/deps.sh)" : cfg.node_sdk_dir.c_str());
+  std::fprintf(stderr, "stratus: runtimes: %s, provided* -> the function's bootstrap; nodejs*.x "
+               "runs in the %s tier by default; AWS SDK v3 for Node: %s\n",
+               mapping.c_str(), options.node_tier == sandbox::NodeTier::kProcess ? "process" : "isolate",
+               cfg.node_sdk_dir.empty() ? "missing (run scripts/deps.sh)" : cfg.node_sdk_dir.c_str());
 
   std::unique_ptr<sandbox::CgroupTree> cgroups;
   sandbox::CgroupSupport support = sandbox::detectCgroups();

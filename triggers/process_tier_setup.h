@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -15,8 +16,9 @@ namespace stratus::triggers {
 
 struct ProcessTierOptions {
   sandbox::NodeTier node_tier = sandbox::NodeTier::kProcess;
-  std::string node_binary = "/usr/bin/node";
-  std::string python_binary = "/usr/bin/python3";
+  // --runtime-binary NAME=PATH: NAME a family ("nodejs", "python") or one runtime ("nodejs22.x").
+  std::map<std::string, std::string> binaries = {{"nodejs", "/usr/bin/node"},
+                                                 {"python", "/usr/bin/python3"}};
 };
 
 // Null when process sandboxes cannot run here (the reason is logged): Node.js then runs in

@@ -9,7 +9,7 @@
 namespace stratus::sandbox::jail {
 namespace {
 
-constexpr const char* kControllers[] = {"memory", "cpu", "pids"};
+constexpr const char* kControllers[] = {"memory", "cpu", "pids", "freezer"};
 
 // libcgroup's default logger prints to stdout, which is the function's log: stay quiet and
 // report through our own error instead.

@@ -140,6 +140,18 @@ class Client:
         with self._cond:
             return "".join(self.lines)
 
+    def wait_lines(self, count, timeout=5):
+        """The output once it has `count` lines (or after `timeout` s): the runtime's stdout
+        may still be on its way when its answer to the Runtime API has arrived."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while "".join(self.lines).count("\n") < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return "".join(self.lines)
+
     def close(self):
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
@@ -534,7 +546,7 @@ exports.handler = async () => {
     def test_console_text_format(self):
         c = self.start("index.handler", files={"index.js": self.CONSOLE})
         self.assertEqual(self.ok(c), "logged")
-        out = c.output()
+        out = c.wait_lines(8)
         lines = out.split("\n")
         self.assertEqual(lines[-1], "")  # every line ends with \n
         fields = [l.split("\t", 3) for l in lines[:-1]]
@@ -558,7 +570,7 @@ exports.handler = async () => {
 exports.failing = async () => { console.warn('with error', new TypeError('te')); throw new SyntaxError('final'); };
 """}, env={"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "info"})
         self.assertEqual(self.ok(c), "logged")
-        records = [json.loads(l) for l in c.output().splitlines()]
+        records = [json.loads(l) for l in c.wait_lines(6).splitlines()]
         for r in records:
             self.assertRegex(r.pop("timestamp"), "^%s$" % TS)
         self.assertEqual(records[0], {"level": "INFO", "message": "at init"})  # no requestId yet

@@ -60,12 +60,14 @@ exports.handler = (event, context, callback) => {
 )");
   auto function = load();
   json order = json::parse(invoke(*function).payload);
-  // Immediates first (the handler ran in the check phase), then timers by due time.
-  EXPECT_EQ(order[0], "immediate");
   auto pos = [&](const std::string& name) {
     for (size_t i = 0; i < order.size(); ++i) if (order[i] == name) return static_cast<int>(i);
     return -1;
   };
+  // Immediates before timers not yet due (the handler ran in the check phase). Not before t1:
+  // on a loaded machine the handler itself may take a millisecond, and then t1 is due first,
+  // as in Node.
+  EXPECT_LT(pos("immediate"), pos("t10a"));
   EXPECT_LT(pos("t1"), pos("tick-after-t1"));
   EXPECT_LT(pos("tick-after-t1"), pos("immediate-from-timer"));
   EXPECT_LT(pos("t10a"), pos("t10b"));

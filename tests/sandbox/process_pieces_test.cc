@@ -69,10 +69,18 @@ TEST(RuntimeCommand, EnvironmentUsesJailPathsAndOwnCredentials) {
 
 TEST(RuntimeCommand, InitStartNamesTheInterpreterThatRuns) {
   RuntimeBinaries bins;
-  bins.node_major = 20;
-  bins.python_version = "3.11";
+  bins.node.version = "20.20.2";
+  bins.python.version = "3.11.2";
   EXPECT_EQ(servedRuntime("nodejs22.x", bins), "nodejs20.x");
   EXPECT_EQ(servedRuntime("python3.12", bins), "python3.11");
+  bins.by_runtime["nodejs22.x"] = {"/opt/node22/bin/node", "22.1.0"};
+  EXPECT_EQ(servedRuntime("nodejs22.x", bins), "nodejs22.x");
+  SandboxSpec s = nodeSpec();
+  s.runtime = "nodejs22.x";
+  EXPECT_EQ(runtimeArgv(s, bins, false).front(), "/opt/node22/bin/node");
+  EXPECT_EQ(processEnvironment(s, bins, "x", "y", {})["NODE_PATH"].rfind("/opt/nodejs/node22/", 0), 0u);
+  s.runtime = "nodejs20.x";
+  EXPECT_EQ(runtimeArgv(s, bins, false).front(), "/usr/bin/node");
   EXPECT_EQ(servedRuntime("provided.al2023", bins), "provided.al2023");
 }
 

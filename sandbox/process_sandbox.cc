@@ -147,7 +147,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       if (auto c = weak.lock()) c->onTooLarge(id);
     };
     events.on_claim_waiting = [weak] { if (auto c = weak.lock()) c->claim_waiting = true; };
-    rapi = std::make_unique<rapi::RuntimeApiServer>(loop, std::move(events));
+    // Only this sandbox's uid may talk to its Runtime API: functions share the host's loopback.
+    rapi = std::make_unique<rapi::RuntimeApiServer>(loop, std::move(events), uid);
     Status listening = rapi->listen();
     if (!listening.ok()) return "runtime API: " + listening.error().message;
 

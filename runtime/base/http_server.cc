@@ -346,6 +346,24 @@ void HttpServer::Impl::onConnection(uv_stream_t* listener, int status) {
     c->closeNow();
     return;
   }
+  if (self->options_.accept_filter) {
+    sockaddr_storage peer{};
+    int len = sizeof peer;
+    bool allowed = false;
+    if (uv_tcp_getpeername(&c->tcp_, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+        peer.ss_family == AF_INET) {
+      int port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+      try {
+        allowed = self->options_.accept_filter(port);
+      } catch (const std::exception&) {
+        allowed = false;  // a filter that fails admits nobody
+      }
+    }
+    if (!allowed) {
+      c->closeNow();
+      return;
+    }
+  }
   // Responses go out in one write each; Nagle would hold the tail of one for ~40 ms.
   uv_tcp_nodelay(&c->tcp_, 1);
   c->last_active_ms_ = c->now();

@@ -53,6 +53,9 @@ struct HttpServerOptions {
   // A connection with no request in progress and no traffic for this long is closed, so
   // clients that vanish without a FIN do not leak. Checked about once a second.
   uint64_t idle_timeout_ms = 120 * 1000;
+  // Called for each accepted connection with the peer's TCP port (IPv4 loopback servers): false
+  // closes it before anything is read. Lets a server admit only one client process.
+  std::function<bool(int peer_port)> accept_filter;
 };
 
 class HttpServer {

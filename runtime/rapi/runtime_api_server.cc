@@ -7,6 +7,7 @@
 #include "runtime/base/clock.h"
 #include "runtime/base/http_server.h"
 #include "runtime/base/ids.h"
+#include "runtime/base/socket_owner.h"
 
 namespace stratus::rapi {
 
@@ -229,9 +230,18 @@ struct RuntimeApiServer::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-RuntimeApiServer::RuntimeApiServer(Loop& loop, RuntimeApiEvents events)
+RuntimeApiServer::RuntimeApiServer(Loop& loop, RuntimeApiEvents events,
+                                   std::optional<uint32_t> client_uid)
     : impl_(std::make_shared<Impl>(loop, std::move(events))) {
   HttpServerOptions options;
+  if (client_uid) {
+    Impl* self = impl_.get();
+    uint32_t uid = *client_uid;
+    options.accept_filter = [self, uid](int peer_port) {
+      std::optional<uint32_t> owner = loopbackPeerUid(peer_port, self->port);
+      return owner && *owner == uid;
+    };
+  }
   options.max_body_bytes = kMaxResponseBytes;
   options.idle_timeout_ms = kIdleForever;
   Impl* impl = impl_.get();  // the HTTP server lives inside impl and dies with it

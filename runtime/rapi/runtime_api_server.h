@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "runtime/base/error.h"
@@ -53,7 +54,9 @@ struct RuntimeApiEvents {
 
 class RuntimeApiServer {
  public:
-  RuntimeApiServer(Loop& loop, RuntimeApiEvents events);
+  // `client_uid` (when set): only connections from sockets that uid owns are accepted, so no
+  // other process on this host's loopback can take this sandbox's invocations.
+  RuntimeApiServer(Loop& loop, RuntimeApiEvents events, std::optional<uint32_t> client_uid = {});
   ~RuntimeApiServer();
   RuntimeApiServer(const RuntimeApiServer&) = delete;
   RuntimeApiServer& operator=(const RuntimeApiServer&) = delete;

@@ -1009,6 +1009,18 @@ exports.handler = async (event) => {
     fs.writeFileSync('/tmp/secret', event.value);
     return 'ok';
   }
+  if (event.op === 'steal-next') {
+    // Long-poll another sandbox's Runtime API: its invocations must not be ours to take.
+    const http = require('http');
+    return await new Promise((resolve) => {
+      const req = http.get(`http://${event.api}/2018-06-01/runtime/invocation/next`, (res) => {
+        res.resume();
+        resolve('answered ' + res.statusCode);
+      });
+      req.on('error', (e) => resolve('refused ' + e.code));
+      req.setTimeout(2000, () => { req.destroy(); resolve('timeout'); });
+    });
+  }
   if (event.op === 'read-secret') {
     return fs.existsSync('/tmp/secret') ? fs.readFileSync('/tmp/secret', 'utf8') : null;
   }
@@ -1125,6 +1137,14 @@ class IsolationTest(ProcessTierCase):
             self.assertNotEqual(out["euid"], 0, out["euid"])
             self.assertNotEqual(out["gid"], 0, out["gid"])
         self.assertNotEqual(a["uid"], b["uid"], "two live sandboxes share a uid")
+
+    def test_runtime_api_admits_only_its_own_sandbox(self):
+        # The host's loopback is shared, but a Runtime API talks only to its sandbox's uid:
+        # function B cannot poll A's /next (and so cannot take A's events).
+        api_a = self.probe(self.fn_a)["env"]["AWS_LAMBDA_RUNTIME_API"]
+        self.assertIn(self.invoke_ok(self.fn_b, {"op": "steal-next", "api": api_a}),
+                      ("refused ECONNRESET", "refused EPIPE", "refused ECONNREFUSED"))
+        self.assertEqual(self.probe(self.fn_a)["env"]["AWS_LAMBDA_RUNTIME_API"], api_a)  # A unharmed
 
     def test_private_tmp(self):
         secret = uuid.uuid4().hex

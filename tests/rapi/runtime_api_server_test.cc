@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace stratus::rapi {
@@ -242,6 +243,35 @@ TEST_F(RuntimeApiServerTest, ClaimWaitsForTheServer) {
 TEST_F(RuntimeApiServerTest, UnknownRoutesAnswer404) {
   EXPECT_EQ(call(address_, "GET", "/runtime/nope").status, 404);
   EXPECT_EQ(call(address_, "POST", "/runtime/invocation/next").status, 405);
+}
+
+// A server that admits one uid only: this test's own connections (root's) are refused when the
+// uid is another, and served when it is ours.
+TEST(RuntimeApiServerOwner, AdmitsOnlyItsClientsUid) {
+  for (uint32_t uid : {static_cast<uint32_t>(getuid()), static_cast<uint32_t>(getuid()) + 4242}) {
+    Loop loop;
+    std::promise<std::string> bound;
+    std::unique_ptr<RuntimeApiServer> server;
+    std::thread t([&] {
+      server = std::make_unique<RuntimeApiServer>(loop, RuntimeApiEvents{}, uid);
+      Status s = server->listen();
+      bound.set_value(s.ok() ? server->address() : "");
+      loop.run();
+    });
+    std::string address = bound.get_future().get();
+    ASSERT_FALSE(address.empty());
+    Reply r = call(address, "GET", "/runtime/nope");
+    if (uid == getuid()) {
+      EXPECT_EQ(r.status, 404);  // admitted: an answer
+    } else {
+      EXPECT_EQ(r.status, 0);  // closed before anything was read
+    }
+    loop.post([&] {
+      server.reset();
+      loop.stop();
+    });
+    t.join();
+  }
 }
 
 TEST(TraceId, HasXRayShape) {

@@ -1,6 +1,7 @@
 #include "bench/bench_common.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,8 +23,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "bench/zip_writer.h"
 #include "runtime/base/crypto.h"
@@ -207,24 +210,55 @@ void ChildProcess::stop() {
   g_children.erase(std::remove(g_children.begin(), g_children.end(), this), g_children.end());
 }
 
-double ChildProcess::cpuSeconds() const {
-  if (pid_ <= 0) return 0;
-  std::string s = readFile("/proc/" + std::to_string(pid_) + "/stat");
-  size_t close_paren = s.rfind(')');
-  if (close_paren == std::string::npos) return 0;
-  // Fields after "pid (comm)": state is field 3; utime 14, stime 15.
-  std::vector<std::string> fields;
-  size_t i = close_paren + 2;
-  while (i < s.size() && fields.size() < 13) {
-    size_t j = s.find(' ', i);
-    if (j == std::string::npos) j = s.size();
-    fields.push_back(s.substr(i, j - i));
-    i = j + 1;
+ProcessTree processTree(pid_t root) {
+  struct Proc {
+    pid_t ppid;
+    double cpu_s;
+  };
+  std::map<pid_t, Proc> procs;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  if (DIR* dir = opendir("/proc")) {
+    while (dirent* e = readdir(dir)) {
+      char* end = nullptr;
+      long pid = std::strtol(e->d_name, &end, 10);
+      if (pid <= 0 || *end != 0) continue;
+      std::string s = readFile(std::string("/proc/") + e->d_name + "/stat");
+      size_t close_paren = s.rfind(')');
+      if (close_paren == std::string::npos) continue;
+      // Fields after "pid (comm)": state is field 3, ppid 4; utime 14, stime 15.
+      std::vector<std::string> fields;
+      size_t i = close_paren + 2;
+      while (i < s.size() && fields.size() < 13) {
+        size_t j = s.find(' ', i);
+        if (j == std::string::npos) j = s.size();
+        fields.push_back(s.substr(i, j - i));
+        i = j + 1;
+      }
+      if (fields.size() < 13 || fields[0] == "Z") continue;
+      procs[static_cast<pid_t>(pid)] = {
+          static_cast<pid_t>(std::atoi(fields[1].c_str())),
+          (std::atof(fields[11].c_str()) + std::atof(fields[12].c_str())) / ticks};
+    }
+    closedir(dir);
   }
-  if (fields.size() < 13) return 0;
-  double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  return (std::atof(fields[11].c_str()) + std::atof(fields[12].c_str())) / ticks;
+  std::set<pid_t> tree = {root};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, p] : procs)
+      if (!tree.count(pid) && tree.count(p.ppid)) grew = tree.insert(pid).second || grew;
+  }
+  ProcessTree out;
+  for (pid_t pid : tree) {
+    auto it = procs.find(pid);
+    if (it == procs.end()) continue;
+    out.tree_cpu_s += it->second.cpu_s;
+    if (pid == root) out.root_cpu_s = it->second.cpu_s;
+    else ++out.descendants;
+  }
+  return out;
 }
+
+double ChildProcess::cpuSeconds() const { return pid_ > 0 ? processTree(pid_).tree_cpu_s : 0; }
 
 uint64_t ChildProcess::statusField(const char* key) const {
   if (pid_ <= 0) return 0;
@@ -727,10 +761,26 @@ std::string helloSource(const std::string& tag) {
   return "// " + tag + "\nexports.handler = " + std::string(kHelloHandler) + ";\n";
 }
 
+std::string createFunctionBody(const std::string& name, const FunctionSpec& spec) {
+  std::string body = "{\"FunctionName\":\"" + name + "\",\"Runtime\":\"" + spec.runtime +
+                     "\",\"Handler\":\"" + spec.handler + "\",\"Role\":\"" + kRole + "\",";
+  if (!spec.env.empty()) {
+    body += "\"Environment\":{\"Variables\":{";
+    for (size_t i = 0; i < spec.env.size(); ++i)
+      body += (i ? ",\"" : "\"") + spec.env[i].first + "\":\"" + spec.env[i].second + "\"";
+    body += "}},";
+  }
+  return body + "\"Code\":{\"ZipFile\":\"" + stratus::base64Encode(spec.zip) + "\"}}";
+}
+
+std::string createFunctionRequest(int port, const std::string& name, const FunctionSpec& spec) {
+  return buildRequest(port, "POST", "/2015-03-31/functions", createFunctionBody(name, spec));
+}
+
 std::string createFunctionBody(const std::string& name, const std::string& zip) {
-  return "{\"FunctionName\":\"" + name +
-         "\",\"Runtime\":\"nodejs20.x\",\"Handler\":\"index.handler\",\"Role\":\"" + kRole +
-         "\",\"Code\":{\"ZipFile\":\"" + stratus::base64Encode(zip) + "\"}}";
+  FunctionSpec spec;
+  spec.zip = zip;
+  return createFunctionBody(name, spec);
 }
 
 std::string createFunctionRequest(int port, const std::string& name, const std::string& zip) {

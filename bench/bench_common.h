@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace stratus::bench {
@@ -77,7 +78,9 @@ class ChildProcess {
   void stop();
   bool running() const { return pid_ > 0; }
 
-  double cpuSeconds() const;  // utime + stime of the whole process (all threads), seconds
+  // utime + stime, seconds, of the whole process (all threads) and its live descendants (a
+  // server's runtime processes: stratus -> stratus-jail -> its init -> node).
+  double cpuSeconds() const;
   uint64_t rssKb() const;     // VmRSS from /proc/<pid>/status, 0 if unreadable
   int threads() const;        // Threads from /proc/<pid>/status
   std::string tailOfLog(size_t max_bytes = 2000) const;
@@ -96,6 +99,14 @@ class ChildProcess {
   std::string banner_;
   std::thread drain_;
 };
+
+// CPU (utime + stime) of `root` and of it with all its live descendants, from /proc; and how
+// many descendants there are (zombies left out).
+struct ProcessTree {
+  double root_cpu_s = 0, tree_cpu_s = 0;
+  int descendants = 0;
+};
+ProcessTree processTree(pid_t root);
 
 // `stratus serve --listen 127.0.0.1:0 --data-dir DIR ARGS...`, stderr into DIR/../<tag>.log.
 void startStratus(ChildProcess& child, const std::string& binary, const std::string& work_dir,
@@ -211,6 +222,16 @@ std::vector<Row> interleaveRequests(const std::vector<Target>& targets, double s
 // Lambda API
 
 extern const char kRole[];
+// What CreateFunction gets beyond the name: the runtime, the handler, the code and the
+// environment variables (e.g. STRATUS_TIER=isolate).
+struct FunctionSpec {
+  std::string runtime = "nodejs20.x";
+  std::string handler = "index.handler";
+  std::string zip;
+  std::vector<std::pair<std::string, std::string>> env;  // plain names and values, no escaping
+};
+std::string createFunctionBody(const std::string& name, const FunctionSpec& spec);
+std::string createFunctionRequest(int port, const std::string& name, const FunctionSpec& spec);
 // {"FunctionName":..., nodejs20.x, index.handler, Code.ZipFile: base64(zip)}
 std::string createFunctionBody(const std::string& name, const std::string& zip);
 std::string createFunctionRequest(int port, const std::string& name, const std::string& zip);

@@ -32,6 +32,12 @@
 //           bare isolate+contexts kept alive in this process; and how the cold start (Init
 //           Duration) and the bare isolate creation change as the live isolates pile up.
 //
+// Every server here runs with `--node-tier isolate --prewarm-processes 0` (when the server has
+// those flags): these sections measure the V8-isolate tier, which nodejs*.x functions no longer
+// get by default (the process tier is the default now; bench/process_bench measures that), with
+// no runtime processes started beside it, so that the figures stay comparable with runs from
+// before the process tier. --server-arg comes after those.
+//
 // Aims (from the issues): cold invoke p50 <= 3 ms end to end; warm invoke p50 within 1.2x of
 // the no-op route; warm dispatch at 10,000 functions within 1.1x of 10 functions; 1,000 idle
 // warm isolates in at most 4 GiB. Every figure is printed beside a same-run baseline as a
@@ -98,6 +104,7 @@ struct Options {
   int memory_bare = -1;  // -1: as many as --memory-functions
   bool keep_data = false;
   std::vector<std::string> server_args;
+  std::vector<std::string> tier_args;  // --node-tier isolate --prewarm-processes 0, if it has them
 };
 
 void usage() {
@@ -137,7 +144,8 @@ void usage() {
       "                         (default: as many as --memory-functions; 0: none)\n"
       " all:\n"
       "  --keep-data            keep the temp data dirs (and server logs)\n"
-      "  --server-arg ARG       extra argument for every `stratus serve` (repeatable)\n");
+      "  --server-arg ARG       extra argument for every `stratus serve` (repeatable; after\n"
+      "                         the --node-tier isolate --prewarm-processes 0 all get)\n");
 }
 
 std::set<std::string> parseList(const std::string& s) {
@@ -213,7 +221,8 @@ Options parseOptions(int argc, char** argv) {
 }
 
 std::vector<std::string> withArgs(const Options& o, std::vector<std::string> extra) {
-  std::vector<std::string> all = o.server_args;
+  std::vector<std::string> all = o.tier_args;
+  all.insert(all.end(), o.server_args.begin(), o.server_args.end());
   all.insert(all.end(), extra.begin(), extra.end());
   return all;
 }
@@ -1172,6 +1181,13 @@ int main(int argc, char** argv) {
     while (prewarm_help.find("  ") != std::string::npos)
       prewarm_help.replace(prewarm_help.find("  "), 2, " ");
   }
+  if (stratusHasFlag(opt.stratus, "--node-tier", nullptr)) opt.tier_args = {"--node-tier", "isolate"};
+  if (stratusHasFlag(opt.stratus, "--prewarm-processes", nullptr))
+    opt.tier_args.insert(opt.tier_args.end(), {"--prewarm-processes", "0"});
+  std::string tier_text = opt.tier_args.empty() ? "no process tier flags (isolates only)"
+                                                : "every server runs with";
+  for (const auto& a : opt.tier_args) tier_text += " " + a;
+  progress("%s: %s", opt.stratus.c_str(), tier_text.c_str());
   progress("%s: --prewarm %s", opt.stratus.c_str(),
            has_prewarm ? ("supported: " + prewarm_help).c_str() : "not supported (n/a)");
   if (!has_prewarm && !opt.prewarm.empty())
@@ -1199,7 +1215,10 @@ int main(int argc, char** argv) {
               total_s);
   for (const auto& [n, s] : section_s) std::printf(" %s %.0f s", n.c_str(), s);
   std::printf("; latencies in ms, closed loop, timed per request) ==\n");
-  std::printf("   handler everywhere: exports.handler = %s\n", kHelloHandler);
+  std::printf("   handler everywhere: exports.handler = %s; %s\n", kHelloHandler,
+              opt.tier_args.empty() ? "isolate tier (no --node-tier flag)"
+                                    : "on the isolate tier (--node-tier isolate, "
+                                      "--prewarm-processes 0)");
   bool all_met = true;
   std::vector<std::string> skipped;
   for (const auto& s : {"cold", "warm", "scale", "memory"})

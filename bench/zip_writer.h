@@ -14,9 +14,12 @@ namespace stratus::bench {
 
 class StoredZip {
  public:
-  void add(std::string name, std::string_view data) {
+  // `mode`: the Unix permission bits recorded for the entry (0755 for a custom runtime's
+  // `bootstrap`).
+  void add(std::string name, std::string_view data, uint32_t mode = 0644) {
     Entry e;
     e.name = std::move(name);
+    e.mode = mode;
     e.crc = static_cast<uint32_t>(
         crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     e.size = static_cast<uint32_t>(data.size());
@@ -57,7 +60,7 @@ class StoredZip {
       u16(0);  // comment
       u16(0);  // disk
       u16(0);  // internal attrs
-      u32(0100644u << 16);  // external attrs: regular file, rw-r--r--
+      u32((0100000u | e.mode) << 16);  // external attrs: regular file, its mode
       u32(e.offset);
       out_ += e.name;
     }
@@ -76,7 +79,7 @@ class StoredZip {
  private:
   struct Entry {
     std::string name;
-    uint32_t crc = 0, size = 0, offset = 0;
+    uint32_t crc = 0, size = 0, offset = 0, mode = 0644;
   };
   void u16(uint16_t v) {
     out_.push_back(static_cast<char>(v & 0xff));

@@ -1,6 +1,5 @@
 #include "layers/code_store.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +9,6 @@
 #include <system_error>
 
 #include "layers/file_util.h"
-#include "layers/unique_fd.h"
 #include "runtime/base/crypto.h"
 
 namespace stratus::layers {
@@ -54,7 +52,10 @@ Status ensureDirectory(const std::string& path) {
 
 // Extracts into a staging name and publishes it with one no-replace rename, so bundles/<hex>
 // either does not exist or is complete. Losing that rename to a concurrent put of the same
-// content is success: the winner's tree is identical.
+// content is success: the winner's tree is identical. Nothing here is fsynced (a bundle is a
+// cache of its durable zip, see CodeStore::recover): a syncfs per bundle flushed the whole
+// filesystem, every other writer's dirty pages included, and an fsync per extracted file
+// costs one journal commit each for trees of thousands of files.
 Status buildBundle(std::string_view zip_bytes, const std::string& bundles_dir,
                    const std::string& hex, const ArchiveLimits& limits) {
   const std::string staging = bundles_dir + "/." + hex + ".staging-" + uniqueSuffix();
@@ -64,16 +65,6 @@ Status buildBundle(std::string_view zip_bytes, const std::string& bundles_dir,
     std::error_code ignored;
     std::filesystem::remove_all(staging, ignored);
   };
-  // Thousands of files are not fsynced one by one; one syncfs flushes them all before the rename
-  // makes the bundle visible, so a bundle that exists after a crash has all of its bytes.
-  {
-    UniqueFd fd(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid() || ::syncfs(fd.get()) != 0) {
-      const int err = errno;
-      remove_staging();
-      return Error::service("Cannot sync " + staging + ": " + std::strerror(err));
-    }
-  }
   const std::string bundle = bundles_dir + "/" + hex;
   if (renameNoReplace(staging, bundle) != 0) {
     const int err = errno;
@@ -81,13 +72,66 @@ Status buildBundle(std::string_view zip_bytes, const std::string& bundles_dir,
     if (err == EEXIST || err == ENOTEMPTY) return okStatus();
     return Error::service("Cannot rename " + staging + ": " + std::strerror(err));
   }
-  return fsyncDirectory(bundles_dir);
+  return okStatus();
+}
+
+// The kernel's id for this boot; "" if it cannot be read (then bundles are never trusted
+// across a restart).
+std::string currentBootId() {
+  auto id = readWholeFile("/proc/sys/kernel/random/boot_id");
+  if (!id.ok()) return "";
+  std::string text = std::move(id).value();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
 }
 
 }  // namespace
 
 CodeStore::CodeStore(std::string root, ArchiveLimits limits)
     : root_(std::move(root)), limits_(limits) {}
+
+Status CodeStore::recover() { return recoverAs(currentBootId()); }
+
+Status CodeStore::recoverAs(const std::string& boot_id) {
+  const std::string zips_dir = root_ + "/zips";
+  const std::string bundles_dir = root_ + "/bundles";
+  const std::string marker = ".boot-id";
+  if (Status s = ensureDirectory(zips_dir); !s.ok()) return s;
+  if (Status s = ensureDirectory(bundles_dir); !s.ok()) return s;
+  // The folders' own entries, once, so a zip's rename into zips/ always has a durable parent.
+  if (Status s = fsyncDirectory(root_); !s.ok()) return s;
+
+  auto recorded = readWholeFile(bundles_dir + "/" + marker);
+  const bool same_boot = !boot_id.empty() && recorded.ok() && *recorded == boot_id;
+  std::error_code error;
+  if (same_boot) {
+    // Staging trees of extractions a killed server did not finish.
+    for (const auto& entry : std::filesystem::directory_iterator(bundles_dir, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.front() == '.' && name.find(".staging-") != std::string::npos) {
+        std::error_code ignored;
+        std::filesystem::remove_all(entry.path(), ignored);
+      }
+    }
+    if (error) return Error::service("Cannot list " + bundles_dir + ": " + error.message());
+    return okStatus();
+  }
+  // Another boot built these bundles (or we cannot tell): move them aside in one rename, so a
+  // crash while deleting them leaves nothing that looks like a bundle, then delete them.
+  const std::string discarded = root_ + "/.bundles-discarded-" + uniqueSuffix();
+  if (::rename(bundles_dir.c_str(), discarded.c_str()) != 0) {
+    return Error::service("Cannot rename " + bundles_dir + ": " + std::strerror(errno));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(root_, error)) {
+    if (entry.path().filename().string().rfind(".bundles-discarded-", 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove_all(entry.path(), ignored);
+    }
+  }
+  if (Status s = ensureDirectory(bundles_dir); !s.ok()) return s;
+  if (boot_id.empty()) return okStatus();
+  return writeFileDurably(bundles_dir, marker, boot_id, 0644);
+}
 
 Result<StoredCode> CodeStore::put(std::string_view zip_bytes) {
   const std::string raw = sha256Raw(zip_bytes);

@@ -1,8 +1,12 @@
 // Function and layer code, stored content-addressed under a root folder:
-//   <root>/zips/<sha256-hex>.zip      the uploaded bytes, written durably (fsync, rename)
-//   <root>/bundles/<sha256-hex>/      the extracted tree, read-only, built once per content
+//   <root>/zips/<sha256-hex>.zip      the uploaded bytes, written durably (fsync, rename, fsync
+//                                     of zips/): what a function record names; put() returns
+//                                     only after it is on disk, before the record is written
+//   <root>/bundles/<sha256-hex>/      the extracted tree, read-only, built once per content: a
+//                                     cache of the zip, never fsynced (see recover())
+//   <root>/bundles/.boot-id           the boot (kernel boot id) that built those bundles
 // Blocking: call from the loop's thread pool (Loop::runInPool), never on the loop thread.
-// Safe to call from several threads at once.
+// Safe to call from several threads at once, except recover().
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,16 @@ class CodeStore {
  public:
   explicit CodeStore(std::string root, ArchiveLimits limits = {});
 
+  // Startup, before any put or get: creates the folders, and discards the bundles if an
+  // earlier boot built them (and staging trees a killed server left). Why that is enough for
+  // bundles, with no fsync: a bundle is published by one rename after its extraction finished,
+  // so within one boot a bundle that exists is whole (a SIGKILL of the server loses no page
+  // cache). Only a crash of the machine can lose unflushed bundle files, and after it the boot
+  // id differs: every bundle is then rebuilt from its durable zip on first use (get()).
+  Status recover();
+  // recover() as if the machine's current boot id were `boot_id` ("" = unknown: discard).
+  Status recoverAsBootForTest(const std::string& boot_id) { return recoverAs(boot_id); }
+
   // Validates and extracts the zip (once per content), then stores the zip durably. Equal
   // content is stored once; putting it again is cheap. Errors are Lambda's
   // InvalidParameterValueException messages (see archive.h).
@@ -42,6 +56,8 @@ class CodeStore {
   const std::string& root() const { return root_; }
 
  private:
+  Status recoverAs(const std::string& boot_id);
+
   std::string root_;
   ArchiveLimits limits_;
 };

@@ -382,6 +382,24 @@ std::set<pid_t> killTasks(const std::vector<ControllerDir>& dirs) {
   return pids;
 }
 
+// Thaws `dir` and every cgroup below it (v1 freezer.state, v2 cgroup.freeze): a frozen task
+// does not act on SIGKILL, not even its parent-death signal, until it is thawed.
+void thawSubtree(const std::string& dir) {
+  if (exists(dir + "/freezer.state")) writeText(dir + "/freezer.state", "THAWED");
+  if (exists(dir + "/cgroup.freeze")) writeText(dir + "/cgroup.freeze", "0");
+  if (DIR* listing = opendir(dir.c_str())) {
+    std::vector<std::string> children;
+    while (dirent* entry = readdir(listing)) {
+      if (entry->d_type == DT_DIR && std::strcmp(entry->d_name, ".") != 0 &&
+          std::strcmp(entry->d_name, "..") != 0) {
+        children.push_back(dir + "/" + entry->d_name);
+      }
+    }
+    closedir(listing);
+    for (const std::string& child : children) thawSubtree(child);
+  }
+}
+
 // Depth first: the children, then this directory's tasks, then the directory itself, retried
 // until `deadline`. Plain rmdir: libcgroup's recursive delete migrates tasks to the parent.
 bool removeSubtree(const std::string& dir, bool v2, Clock::time_point deadline) {
@@ -631,6 +649,7 @@ Result<std::unique_ptr<CgroupTree>> CgroupTree::create(uint64_t budget_mb) {
 }
 
 CgroupTree::~CgroupTree() {
+  for (const ControllerDir& dir : dirs_) thawSubtree(dir.dir);
   retryPending(*pending_);
   Clock::time_point deadline = Clock::now() + kPatientRemoveBudget;
   for (const ControllerDir& dir : dirs_) removeSubtree(dir.dir, dir.v2, deadline);
@@ -676,12 +695,15 @@ std::vector<std::string> CgroupTree::directoriesForTest() const {
 
 int CgroupTree::sweepStale() {
   Layout layout = detectLayout();
-  std::set<pid_t> swept;
-  Clock::time_point deadline = Clock::now() + kPatientRemoveBudget;
+  struct Stale {
+    pid_t pid;
+    std::string dir;
+    bool v2;
+  };
+  std::vector<Stale> stale;
   for (const ControllerDir& base : layout.bases) {
     DIR* listing = opendir(base.dir.c_str());
     if (listing == nullptr) continue;
-    std::vector<std::pair<pid_t, std::string>> stale;
     while (dirent* entry = readdir(listing)) {
       constexpr std::string_view kPrefix = "stratus-";
       std::string_view entry_name = entry->d_name;
@@ -693,12 +715,17 @@ int CgroupTree::sweepStale() {
       if (!numeric) continue;
       pid_t pid = static_cast<pid_t>(std::atoi(std::string(digits).c_str()));
       if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive
-      stale.emplace_back(pid, base.dir + "/" + std::string(entry_name));
+      stale.push_back({pid, base.dir + "/" + std::string(entry_name), base.v2});
     }
     closedir(listing);
-    for (const auto& [pid, dir] : stale) {
-      if (removeSubtree(dir, base.v2, deadline)) swept.insert(pid);
-    }
+  }
+  // Thaw everything first: the freezer is one controller of several, and a frozen task keeps
+  // the other controllers' directories busy until it can die.
+  for (const Stale& s : stale) thawSubtree(s.dir);
+  std::set<pid_t> swept;
+  Clock::time_point deadline = Clock::now() + kPatientRemoveBudget;
+  for (const Stale& s : stale) {
+    if (removeSubtree(s.dir, s.v2, deadline)) swept.insert(s.pid);
   }
   return static_cast<int>(swept.size());
 }

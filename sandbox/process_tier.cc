@@ -9,6 +9,8 @@ ProcessTier::ProcessTier(ProcessTierConfig config, std::unique_ptr<CgroupTree> c
 
 ProcessTier::~ProcessTier() = default;
 
+void ProcessTier::killAllSandboxes() { cgroups_.reset(); }
+
 uint32_t ProcessTier::takeUid() {
   if (taken_.size() >= config_.uid_count) return 0;
   // Round robin, so a uid just given back is not handed out again at once.

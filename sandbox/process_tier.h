@@ -36,6 +36,9 @@ class ProcessTier {
   ProcessTier& operator=(const ProcessTier&) = delete;
 
   const ProcessTierConfig& config() const { return config_; }
+  // Server shutdown: every sandbox process goes now (thawed and killed with the cgroup tree),
+  // rather than waiting for a parent-death signal that a frozen process cannot act on.
+  void killAllSandboxes();
   CgroupTree* cgroups() { return cgroups_.get(); }
 
   // A uid no live sandbox holds (0 when all are taken); give it back when the sandbox is gone.

@@ -2,7 +2,9 @@
 #include <nlohmann/json.hpp>
 
 #include "triggers/api_context.h"
+#include "triggers/decoded_call.h"
 #include "triggers/function_validation.h"
+#include "triggers/lambda_requests.h"
 
 namespace stratus::triggers {
 
@@ -51,23 +53,22 @@ void getAccountSettings(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void tagResource(ApiContext& ctx, const ApiCallPtr& call) {
-  auto name = taggedFunction(ctx, call->params.at(0));
-  if (!name.ok()) return call->fail(name.error());
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  if (!body->contains("Tags") || !(*body)["Tags"].is_object() || (*body)["Tags"].empty()) {
-    return call->fail(Error::invalidParameter("An error occurred and the request cannot be processed."));
-  }
-  scheduler::FunctionState state = *ctx.registry.find(*name);
-  auto& tags = state.latest.tags;
-  size_t fresh = 0;
-  for (auto& [k, v] : (*body)["Tags"].items()) fresh += tags.count(k) ? 0 : 1;
-  Status s = validateTags((*body)["Tags"], tags.size() + fresh - (*body)["Tags"].size());
-  if (!s.ok()) return call->fail(s.error());
-  for (auto& [k, v] : (*body)["Tags"].items()) tags[k] = v.get<std::string>();
-  s = ctx.registry.update(state);
-  if (!s.ok()) return call->fail(s.error());
-  call->replyEmpty(204);
+  decodeThen<TagResourceInput>(ctx.loop, call, decodeTagResource, [&ctx, call](TagResourceInput in) {
+    auto name = taggedFunction(ctx, call->params.at(0));
+    if (!name.ok()) return call->fail(name.error());
+    if (in.tags.empty()) {
+      return call->fail(Error::invalidParameter("An error occurred and the request cannot be processed."));
+    }
+    scheduler::FunctionState state = *ctx.registry.find(*name);
+    auto& tags = state.latest.tags;
+    size_t fresh = 0;
+    for (const auto& [k, v] : in.tags) fresh += tags.count(k) ? 0 : 1;
+    Status s = validateTags(in.tags, tags.size() + fresh - in.tags.size());
+    if (!s.ok()) return call->fail(s.error());
+    for (auto& [k, v] : in.tags) tags[k] = std::move(v);
+    s = ctx.registry.update(state, answerWhenDurable(call, 204));
+    if (!s.ok()) return call->fail(s.error());
+  });
 }
 
 void untagResource(ApiContext& ctx, const ApiCallPtr& call) {
@@ -80,9 +81,8 @@ void untagResource(ApiContext& ctx, const ApiCallPtr& call) {
   }
   scheduler::FunctionState state = *ctx.registry.find(*name);
   for (const auto& key : call->queryAll("tagKeys")) state.latest.tags.erase(key);
-  Status s = ctx.registry.update(state);
+  Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
   if (!s.ok()) return call->fail(s.error());
-  call->replyEmpty(204);
 }
 
 void listTags(ApiContext& ctx, const ApiCallPtr& call) {

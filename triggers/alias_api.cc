@@ -1,9 +1,9 @@
 // Aliases: Create / Get / Update / Delete / List, with weighted routing (LAMBDA.md §2).
-#include <regex>
-
 #include "runtime/base/ids.h"
 #include "triggers/api_context.h"
+#include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
+#include "triggers/lambda_requests.h"
 #include "triggers/list_paging.h"
 
 namespace stratus::triggers {
@@ -23,58 +23,26 @@ nlohmann::json aliasShape(const ApiContext& ctx, const std::string& function,
   return j;
 }
 
-Status validateAliasName(const std::string& name) {
-  static const std::regex kAliasRe("[a-zA-Z0-9-_]+");
-  bool digits = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
-  if (name.empty() || name.size() > 128 || digits || !std::regex_match(name, kAliasRe)) {
-    return Error::validation("1 validation error detected: Value '" + name +
-                             "' at 'name' failed to satisfy constraint: Member must satisfy "
-                             "regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
-  }
-  return okStatus();
-}
-
-// Applies FunctionVersion, Description and RoutingConfig from `body` with Lambda's checks.
+// Applies FunctionVersion, Description and RoutingConfig with Lambda's checks beyond the
+// model's (the decoder checked the name, lengths, patterns and the weights' range).
 Status applyAlias(const ApiContext& ctx, const scheduler::FunctionState& state,
-                  const nlohmann::json& body, scheduler::AliasRecord& alias) {
-  if (body.contains("FunctionVersion") && body["FunctionVersion"].is_string()) {
-    alias.function_version = body["FunctionVersion"].get<std::string>();
-  }
-  if (body.contains("Description") && body["Description"].is_string()) {
-    alias.description = body["Description"].get<std::string>();
-    if (alias.description.size() > 256) {
-      return Error::validation("1 validation error detected: Value at 'description' failed to "
-                               "satisfy constraint: Member must have length less than or equal "
-                               "to 256");
-    }
-  }
+                  const AliasInput& in, scheduler::AliasRecord& alias) {
+  if (in.function_version) alias.function_version = *in.function_version;
+  if (in.description) alias.description = *in.description;
   auto exists = [&](const std::string& v) { return state.version(v) != nullptr; };
   auto notFound = [&](const std::string& v) {
     return Error::notFound("Function not found: " + qualifiedArn(ctx.scope, state.name(), v));
   };
   if (!exists(alias.function_version)) return notFound(alias.function_version);
-  if (body.contains("RoutingConfig") && body["RoutingConfig"].is_object()) {
-    const auto& rc = body["RoutingConfig"];
-    std::map<std::string, double> weights;
-    if (rc.contains("AdditionalVersionWeights") && rc["AdditionalVersionWeights"].is_object()) {
-      for (auto& [v, w] : rc["AdditionalVersionWeights"].items()) {
-        if (!w.is_number() || w.get<double>() < 0.0 || w.get<double>() > 1.0) {
-          return Error::validation("1 validation error detected: Value '" + w.dump() +
-                                   "' at 'routingConfig.additionalVersionWeights' failed to "
-                                   "satisfy constraint: Map value must satisfy constraint: "
-                                   "[Member must have value less than or equal to 1.0, Member "
-                                   "must have value greater than or equal to 0.0]");
-        }
-        weights[v] = w.get<double>();
-      }
-    }
+  if (in.additional_weights) {
+    const std::map<std::string, double>& weights = *in.additional_weights;
     if (weights.size() > 1) {
       return Error::invalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1");
     }
     for (const auto& [v, w] : weights) {
       if (!exists(v) || v == "$LATEST") return notFound(v);
     }
-    alias.additional_weights = std::move(weights);
+    alias.additional_weights = weights;
   }
   // Checked on the result, so moving the alias onto its weighted version is refused too.
   for (const auto& [v, w] : alias.additional_weights) {
@@ -92,26 +60,23 @@ Status applyAlias(const ApiContext& ctx, const scheduler::FunctionState& state,
 }  // namespace
 
 void createAlias(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  std::string name = body->value("Name", "");
-  Status s = validateAliasName(name);
-  if (!s.ok()) return call->fail(s.error());
-  scheduler::FunctionState state = **found;
-  if (state.aliases.count(name)) {
-    return call->fail(Error::conflict("Alias already exists: " + qualifiedArn(ctx.scope, state.name(), name)));
-  }
-  scheduler::AliasRecord alias;
-  alias.name = name;
-  s = applyAlias(ctx, state, *body, alias);
-  if (!s.ok()) return call->fail(s.error());
-  alias.revision_id = uuid4();
-  state.aliases[name] = alias;
-  s = ctx.registry.update(state);
-  if (!s.ok()) return call->fail(s.error());
-  call->reply(201, aliasShape(ctx, state.name(), alias));
+  decodeThen<AliasInput>(ctx.loop, call, decodeCreateAlias, [&ctx, call](AliasInput in) {
+    auto found = findUnqualified(ctx, *call);
+    if (!found.ok()) return call->fail(found.error());
+    std::string name = in.name.value_or("");
+    scheduler::FunctionState state = **found;
+    if (state.aliases.count(name)) {
+      return call->fail(Error::conflict("Alias already exists: " + qualifiedArn(ctx.scope, state.name(), name)));
+    }
+    scheduler::AliasRecord alias;
+    alias.name = name;
+    Status s = applyAlias(ctx, state, in, alias);
+    if (!s.ok()) return call->fail(s.error());
+    alias.revision_id = uuid4();
+    state.aliases[name] = alias;
+    s = ctx.registry.update(state, answerWhenDurable(call, 201, aliasShape(ctx, state.name(), alias)));
+    if (!s.ok()) return call->fail(s.error());
+  });
 }
 
 void getAlias(ApiContext& ctx, const ApiCallPtr& call) {
@@ -126,29 +91,28 @@ void getAlias(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void updateAlias(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  const std::string& name = call->params.at(1);
-  scheduler::FunctionState state = **found;
-  auto it = state.aliases.find(name);
-  if (it == state.aliases.end()) {
-    return call->fail(Error::notFound("Alias not found: " + qualifiedArn(ctx.scope, state.name(), name)));
-  }
-  Status s = checkRevision(*body, it->second.revision_id);
-  if (!s.ok()) return call->fail(s.error());
-  scheduler::AliasRecord alias = it->second;
-  s = applyAlias(ctx, state, *body, alias);
-  if (!s.ok()) return call->fail(s.error());
-  alias.revision_id = uuid4();
-  bool moved = alias.function_version != it->second.function_version;
-  it->second = alias;
-  s = ctx.registry.update(state);
-  if (!s.ok()) return call->fail(s.error());
-  // Provisioned sandboxes follow the alias to its new version.
-  if (moved && state.provisioned.count(name)) ctx.scheduler.provision(state.name(), name);
-  call->reply(200, aliasShape(ctx, state.name(), alias));
+  decodeThen<AliasInput>(ctx.loop, call, decodeUpdateAlias, [&ctx, call](AliasInput in) {
+    auto found = findUnqualified(ctx, *call);
+    if (!found.ok()) return call->fail(found.error());
+    const std::string& name = call->params.at(1);
+    scheduler::FunctionState state = **found;
+    auto it = state.aliases.find(name);
+    if (it == state.aliases.end()) {
+      return call->fail(Error::notFound("Alias not found: " + qualifiedArn(ctx.scope, state.name(), name)));
+    }
+    Status s = checkRevision(in.revision_id, it->second.revision_id);
+    if (!s.ok()) return call->fail(s.error());
+    scheduler::AliasRecord alias = it->second;
+    s = applyAlias(ctx, state, in, alias);
+    if (!s.ok()) return call->fail(s.error());
+    alias.revision_id = uuid4();
+    bool moved = alias.function_version != it->second.function_version;
+    it->second = alias;
+    s = ctx.registry.update(state, answerWhenDurable(call, 200, aliasShape(ctx, state.name(), alias)));
+    if (!s.ok()) return call->fail(s.error());
+    // Provisioned sandboxes follow the alias to its new version.
+    if (moved && state.provisioned.count(name)) ctx.scheduler.provision(state.name(), name);
+  });
 }
 
 void deleteAlias(ApiContext& ctx, const ApiCallPtr& call) {
@@ -156,13 +120,11 @@ void deleteAlias(ApiContext& ctx, const ApiCallPtr& call) {
   if (!found.ok()) return call->fail(found.error());
   const std::string& name = call->params.at(1);
   scheduler::FunctionState state = **found;
-  if (state.aliases.erase(name)) {
-    state.provisioned.erase(name);
-    Status s = ctx.registry.update(state);
-    if (!s.ok()) return call->fail(s.error());
-    ctx.scheduler.provision(state.name(), name);  // no config any more: its sandboxes go
-  }
-  call->replyEmpty(204);
+  if (!state.aliases.erase(name)) return ctx.registry.whenDurable(answerWhenDurable(call, 204));
+  state.provisioned.erase(name);
+  Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
+  if (!s.ok()) return call->fail(s.error());
+  ctx.scheduler.provision(state.name(), name);  // no config any more: its sandboxes go
 }
 
 void listAliases(ApiContext& ctx, const ApiCallPtr& call) {

@@ -22,16 +22,6 @@ std::vector<std::string> ApiCall::queryAll(const std::string& name) const {
   return out;
 }
 
-Result<nlohmann::json> ApiCall::jsonBody() const {
-  if (request_.body.empty()) return nlohmann::json::object();
-  auto j = nlohmann::json::parse(request_.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Error{ErrorCode::kInvalidRequestContent,
-                 "Could not parse request body into json: the body is not a JSON object", {}};
-  }
-  return j;
-}
-
 void ApiCall::reply(HttpResponse response) {
   if (answered_) return;
   answered_ = true;

@@ -22,6 +22,17 @@ struct ApiContext {
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);
 
+// The registry's `durable` callback for a change: answers `call` with `status` and `body` (none
+// when null) once the change is committed, or with the commit's ServiceException.
+inline scheduler::FunctionRegistry::Durable answerWhenDurable(ApiCallPtr call, int status,
+                                                              nlohmann::json body = nullptr) {
+  return [call = std::move(call), status, body = std::move(body)](Status durable) {
+    if (!durable.ok()) return call->fail(durable.error());
+    if (body.is_null()) return call->replyEmpty(status);
+    call->reply(status, body);
+  };
+}
+
 // Control plane (function_api.cc).
 void createFunction(ApiContext&, const ApiCallPtr&);
 void getFunction(ApiContext&, const ApiCallPtr&);

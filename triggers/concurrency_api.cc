@@ -1,7 +1,9 @@
 // Reserved and provisioned concurrency (LAMBDA.md §12, §13).
 #include "runtime/base/clock.h"
 #include "triggers/api_context.h"
+#include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
+#include "triggers/lambda_requests.h"
 
 namespace stratus::triggers {
 
@@ -14,21 +16,6 @@ int provisionedTotal(const scheduler::FunctionState& state) {
   int total = 0;
   for (const auto& [q, p] : state.provisioned) total += p.requested;
   return total;
-}
-
-Result<int> readCount(const nlohmann::json& body, const char* key, const char* member, int min) {
-  if (!body.contains(key) || !body[key].is_number_integer()) {
-    return Error::validation(std::string("1 validation error detected: Value null at '") +
-                             member + "' failed to satisfy constraint: Member must not be null");
-  }
-  int64_t n = body[key].get<int64_t>();
-  if (n < min || n > 1000000) {
-    return Error::validation("1 validation error detected: Value '" + std::to_string(n) +
-                             "' at '" + member +
-                             "' failed to satisfy constraint: Member must have value greater "
-                             "than or equal to " + std::to_string(min));
-  }
-  return static_cast<int>(n);
 }
 
 // The qualifier a provisioned-concurrency call names: an alias or a published version.
@@ -76,33 +63,31 @@ nlohmann::json provisionedShape(ApiContext& ctx, const scheduler::FunctionState&
 }  // namespace
 
 void putFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findFunctionOnly(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  auto n = readCount(*body, "ReservedConcurrentExecutions", "reservedConcurrentExecutions", 0);
-  if (!n.ok()) return call->fail(n.error());
-  scheduler::FunctionState state = **found;
-  int others = ctx.registry.reservedConcurrencyTotal() - state.reserved_concurrency.value_or(0);
-  int limit = ctx.limiter.accountLimit();
-  int floor = unreservedFloor(limit);
-  if (limit - others - *n < floor) {
-    return call->fail(Error::invalidParameter(
-        "Specified ReservedConcurrentExecutions for function decreases account's "
-        "UnreservedConcurrentExecution below its minimum value of [" + std::to_string(floor) + "]."));
-  }
-  int provisioned = provisionedTotal(state);
-  if (*n < provisioned) {
-    return call->fail(Error::invalidParameter(
-        " ReservedConcurrentExecutions  " + std::to_string(*n) +
-        " should not be lower than function's total provisioned concurrency [" +
-        std::to_string(provisioned) + "]."));
-  }
-  state.reserved_concurrency = *n;
-  Status s = ctx.registry.update(state);
-  if (!s.ok()) return call->fail(s.error());
-  ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
-  call->reply(200, {{"ReservedConcurrentExecutions", *n}});
+  decodeThen<ConcurrencyInput>(ctx.loop, call, decodePutFunctionConcurrency, [&ctx, call](ConcurrencyInput in) {
+    auto found = findFunctionOnly(ctx, *call);
+    if (!found.ok()) return call->fail(found.error());
+    const int n = in.count;
+    scheduler::FunctionState state = **found;
+    int others = ctx.registry.reservedConcurrencyTotal() - state.reserved_concurrency.value_or(0);
+    int limit = ctx.limiter.accountLimit();
+    int floor = unreservedFloor(limit);
+    if (limit - others - n < floor) {
+      return call->fail(Error::invalidParameter(
+          "Specified ReservedConcurrentExecutions for function decreases account's "
+          "UnreservedConcurrentExecution below its minimum value of [" + std::to_string(floor) + "]."));
+    }
+    int provisioned = provisionedTotal(state);
+    if (n < provisioned) {
+      return call->fail(Error::invalidParameter(
+          " ReservedConcurrentExecutions  " + std::to_string(n) +
+          " should not be lower than function's total provisioned concurrency [" +
+          std::to_string(provisioned) + "]."));
+    }
+    state.reserved_concurrency = n;
+    Status s = ctx.registry.update(state, answerWhenDurable(call, 200, {{"ReservedConcurrentExecutions", n}}));
+    if (!s.ok()) return call->fail(s.error());
+    ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
+  });
 }
 
 void getFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
@@ -118,54 +103,56 @@ void getFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
 void deleteFunctionConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
   auto found = findFunctionOnly(ctx, *call);
   if (!found.ok()) return call->fail(found.error());
-  if ((*found)->reserved_concurrency) {
-    scheduler::FunctionState state = **found;
-    state.reserved_concurrency.reset();
-    Status s = ctx.registry.update(state);
-    if (!s.ok()) return call->fail(s.error());
-    ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
-  }
-  call->replyEmpty(204);
+  if (!(*found)->reserved_concurrency) return ctx.registry.whenDurable(answerWhenDurable(call, 204));
+  scheduler::FunctionState state = **found;
+  state.reserved_concurrency.reset();
+  Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
+  if (!s.ok()) return call->fail(s.error());
+  ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
 }
 
 void putProvisionedConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  const scheduler::FunctionState& current = **found;
-  auto q = provisionedQualifier(ctx, *call, current, true);
-  if (!q.ok()) return call->fail(q.error());
-  auto n = readCount(*body, "ProvisionedConcurrentExecutions", "provisionedConcurrentExecutions", 1);
-  if (!n.ok()) return call->fail(n.error());
+  decodeThen<ConcurrencyInput>(ctx.loop, call, decodePutProvisionedConcurrencyConfig, [&ctx, call](ConcurrencyInput in) {
+    auto found = findUnqualified(ctx, *call);
+    if (!found.ok()) return call->fail(found.error());
+    const scheduler::FunctionState& current = **found;
+    auto q = provisionedQualifier(ctx, *call, current, true);
+    if (!q.ok()) return call->fail(q.error());
+    const int n = in.count;
 
-  // A version may be provisioned once, either directly or through one alias.
-  std::string version = versionOf(current, *q);
-  for (const auto& [other, cfg] : current.provisioned) {
-    if (other != *q && versionOf(current, other) == version) {
-      return call->fail(Error::conflict("Alias or version " + other +
-                                        " already has provisioned concurrency for version " +
-                                        version + " of this function."));
+    // A version may be provisioned once, either directly or through one alias.
+    std::string version = versionOf(current, *q);
+    for (const auto& [other, cfg] : current.provisioned) {
+      if (other != *q && versionOf(current, other) == version) {
+        return call->fail(Error::conflict("Alias or version " + other +
+                                          " already has provisioned concurrency for version " +
+                                          version + " of this function."));
+      }
     }
-  }
-  int total = provisionedTotal(current) - (current.provisioned.count(*q) ? current.provisioned.at(*q).requested : 0) + *n;
-  if (current.reserved_concurrency && total > *current.reserved_concurrency) {
-    return call->fail(Error::invalidParameter(
-        "Requested Provisioned Concurrency should not be greater than the "
-        "reservedConcurrentExecution for function"));
-  }
-  int unreserved = ctx.limiter.unreservedLimit();
-  if (!current.reserved_concurrency && total > unreserved - unreservedFloor(ctx.limiter.accountLimit())) {
-    return call->fail(Error::invalidParameter(
-        "Specified ConcurrentExecutions for function is greater than account's unreserved "
-        "concurrency [" + std::to_string(unreserved) + "]."));
-  }
-  scheduler::FunctionState state = current;
-  state.provisioned[*q] = {*n, epochMs()};
-  Status s = ctx.registry.update(state);
-  if (!s.ok()) return call->fail(s.error());
-  ctx.scheduler.provision(state.name(), *q);
-  call->reply(202, provisionedShape(ctx, state, *q, state.provisioned[*q]));
+    int total = provisionedTotal(current) - (current.provisioned.count(*q) ? current.provisioned.at(*q).requested : 0) + n;
+    if (current.reserved_concurrency && total > *current.reserved_concurrency) {
+      return call->fail(Error::invalidParameter(
+          "Requested Provisioned Concurrency should not be greater than the "
+          "reservedConcurrentExecution for function"));
+    }
+    int unreserved = ctx.limiter.unreservedLimit();
+    if (!current.reserved_concurrency && total > unreserved - unreservedFloor(ctx.limiter.accountLimit())) {
+      return call->fail(Error::invalidParameter(
+          "Specified ConcurrentExecutions for function is greater than account's unreserved "
+          "concurrency [" + std::to_string(unreserved) + "]."));
+    }
+    scheduler::FunctionState state = current;
+    state.provisioned[*q] = {n, epochMs()};
+    // The answer shows the provisioning just started: filled in below, sent once durable.
+    auto shape = std::make_shared<nlohmann::json>();
+    Status s = ctx.registry.update(state, [call, shape](Status durable) {
+      if (!durable.ok()) return call->fail(durable.error());
+      call->reply(202, *shape);
+    });
+    if (!s.ok()) return call->fail(s.error());
+    ctx.scheduler.provision(state.name(), *q);
+    *shape = provisionedShape(ctx, state, *q, state.provisioned[*q]);
+  });
 }
 
 void getProvisionedConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
@@ -196,14 +183,12 @@ void deleteProvisionedConcurrency(ApiContext& ctx, const ApiCallPtr& call) {
   if (!found.ok()) return call->fail(found.error());
   auto q = provisionedQualifier(ctx, *call, **found, false);
   if (!q.ok()) return call->fail(q.error());
-  if ((*found)->provisioned.count(*q)) {
-    scheduler::FunctionState state = **found;
-    state.provisioned.erase(*q);
-    Status s = ctx.registry.update(state);
-    if (!s.ok()) return call->fail(s.error());
-    ctx.scheduler.provision(state.name(), *q);
-  }
-  call->replyEmpty(204);
+  if (!(*found)->provisioned.count(*q)) return ctx.registry.whenDurable(answerWhenDurable(call, 204));
+  scheduler::FunctionState state = **found;
+  state.provisioned.erase(*q);
+  Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
+  if (!s.ok()) return call->fail(s.error());
+  ctx.scheduler.provision(state.name(), *q);
 }
 
 }  // namespace stratus::triggers

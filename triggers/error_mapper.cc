@@ -12,6 +12,7 @@ int statusFor(ErrorCode code) {
     case ErrorCode::kValidation: return 400;
     case ErrorCode::kRequestEntityTooLarge: return 413;
     case ErrorCode::kInvalidRequestContent: return 400;
+    case ErrorCode::kSerialization: return 400;
     case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kPreconditionFailed: return 412;
     case ErrorCode::kTooManyRequests: return 429;
@@ -32,6 +33,7 @@ const char* typeNameFor(ErrorCode code) {
     case ErrorCode::kValidation: return "ValidationException";
     case ErrorCode::kRequestEntityTooLarge: return "RequestEntityTooLargeException";
     case ErrorCode::kInvalidRequestContent: return "InvalidRequestContentException";
+    case ErrorCode::kSerialization: return "SerializationException";
     case ErrorCode::kUnsupportedMediaType: return "UnsupportedMediaTypeException";
     case ErrorCode::kPreconditionFailed: return "PreconditionFailedException";
     case ErrorCode::kTooManyRequests: return "TooManyRequestsException";

@@ -5,10 +5,12 @@
 #include "runtime/base/crypto.h"
 #include "runtime/base/ids.h"
 #include "triggers/api_context.h"
+#include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/function_shapes.h"
 #include "triggers/function_validation.h"
 #include "triggers/function_versions.h"
+#include "triggers/lambda_requests.h"
 #include "triggers/list_paging.h"
 
 namespace stratus::triggers {
@@ -20,35 +22,49 @@ constexpr size_t kMaxZippedBytes = 52428800;
 const char* kCannotUnzip =
     "Could not unzip uploaded file. Please check your file, then try to upload again.";
 
-// Decodes Code.ZipFile / ZipFile, with Lambda's errors for the ways this build can't take code.
-Result<std::string> zipFromBody(const nlohmann::json& code) {
-  if (code.contains("S3Bucket") || code.contains("S3Key")) {
+// The zip's base64 text from Code / UpdateFunctionCode, with Lambda's errors for the ways
+// this build can't take code.
+Result<std::string> zipSource(FunctionCodeInput& code) {
+  if (code.s3) {
     return Error::invalidParameter(
         "Stratus has no S3: upload the deployment package with ZipFile (--zip-file fileb://f.zip).");
   }
-  if (code.contains("ImageUri")) {
+  if (code.image_uri) {
     return Error::invalidParameter("Container images are not supported by Stratus: use a .zip package.");
   }
-  if (!code.contains("ZipFile") || !code["ZipFile"].is_string()) {
-    return Error::invalidParameter("Please provide a source for function code.");
-  }
-  const std::string& text = code["ZipFile"].get_ref<const std::string&>();
-  auto zip = base64Decode(text);
-  if (!zip) return Error::invalidParameter(kCannotUnzip);
-  if (zip->size() > kMaxZippedBytes) {
-    return Error::tooLarge("Zipped size must be smaller than 52428800 bytes");
-  }
-  return std::move(*zip);
+  if (!code.zip_file) return Error::invalidParameter("Please provide a source for function code.");
+  return std::move(*code.zip_file);
 }
 
-// Stores the zip off the loop, then calls `then` on the loop with the stored code.
-void storeCode(ApiContext& ctx, std::string zip,
-               std::function<void(Result<layers::StoredCode>)> then) {
-  auto bytes = std::make_shared<std::string>(std::move(zip));
+// Decodes the zip's base64 text and stores the zip, both off the loop (the text runs to 70 MB),
+// then calls `then` on the loop with the stored code; an error answers `call`.
+void storeCode(ApiContext& ctx, const ApiCallPtr& call, std::string zip_base64,
+               std::function<void(layers::StoredCode)> then) {
+  auto text = std::make_shared<std::string>(std::move(zip_base64));
   auto out = std::make_shared<Result<layers::StoredCode>>(Error::service("not run"));
   layers::CodeStore* store = &ctx.code;
-  ctx.loop.runInPool([store, bytes, out] { *out = store->put(*bytes); },
-                     [out, then = std::move(then)] { then(std::move(*out)); });
+  ctx.loop.runInPool(
+      [store, text, out] {
+        try {
+          auto zip = base64Decode(*text);
+          std::string().swap(*text);
+          if (!zip) {
+            *out = Error::invalidParameter(kCannotUnzip);
+          } else if (zip->size() > kMaxZippedBytes) {
+            *out = Error::tooLarge("Zipped size must be smaller than 52428800 bytes");
+          } else {
+            *out = store->put(*zip);
+          }
+        } catch (const std::exception& e) {
+          *out = Error::service(std::string("storing the code failed: ") + e.what());
+        }
+      },
+      [call, out, then = std::move(then)] {
+        answeringFaults(call, "stored code", [&] {
+          if (!out->ok()) return call->fail(out->error());
+          then(std::move(out->value()));
+        });
+      });
 }
 
 void setCode(scheduler::FunctionRecord& r, const layers::StoredCode& code) {
@@ -71,12 +87,10 @@ nlohmann::json settledShape(ApiContext& ctx, const FoundFunction& f) {
 
 // The answer to a code change with Publish:true is the new version, with an unqualified ARN
 // (as Lambda's, observed).
-Result<nlohmann::json> publishIfAsked(ApiContext& ctx, const nlohmann::json& body,
+Result<nlohmann::json> publishIfAsked(ApiContext& ctx, bool publish,
                                       scheduler::FunctionState& state, ShapeMoment moment) {
-  if (!body.value("Publish", false)) {
-    return functionConfiguration(state.latest, ctx.scope, {moment, uuid4(), ""});
-  }
-  auto version = publishLatest(state, nlohmann::json::object());
+  if (!publish) return functionConfiguration(state.latest, ctx.scope, {moment, uuid4(), ""});
+  auto version = publishLatest(state, PublishVersionInput{});
   if (!version.ok()) return version.error();
   return functionConfiguration(*version, ctx.scope, {moment, uuid4(), ""});
 }
@@ -84,52 +98,50 @@ Result<nlohmann::json> publishIfAsked(ApiContext& ctx, const nlohmann::json& bod
 }  // namespace
 
 void createFunction(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  scheduler::FunctionRecord record;
-  Status s = applyConfiguration(*body, /*creating=*/true, record);
-  if (!s.ok()) return call->fail(s.error());
-  if (body->value("PackageType", "Zip") != "Zip") {
-    return call->fail(Error::invalidParameter("Container images are not supported by Stratus: use a .zip package."));
-  }
-  if (body->contains("Layers") && (*body)["Layers"].is_array() && !(*body)["Layers"].empty()) {
-    return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
-  }
-  if (body->contains("Tags")) {
-    Status t = validateTags((*body)["Tags"], 0);
-    if (!t.ok()) return call->fail(t.error());
-    record.tags = (*body)["Tags"].get<std::map<std::string, std::string>>();
-  }
-  if (!body->contains("Code") || !(*body)["Code"].is_object()) {
-    return call->fail(Error::validation(
-        "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member "
-        "must not be null"));
-  }
-  if (ctx.registry.find(record.name)) {
-    return call->fail(Error::conflict("Function already exist: " + record.name));
-  }
-  auto zip = zipFromBody((*body)["Code"]);
-  if (!zip.ok()) return call->fail(zip.error());
+  decodeThen<CreateFunctionInput>(ctx.loop, call, decodeCreateFunction, [&ctx, call](CreateFunctionInput in) {
+    Status s = validateFunctionName(in.function_name);
+    if (!s.ok()) return call->fail(s.error());
+    scheduler::FunctionRecord record;
+    record.name = in.function_name;
+    s = applyConfiguration(in.config, /*creating=*/true, record);
+    if (!s.ok()) return call->fail(s.error());
+    if (in.architectures) record.architectures = *in.architectures;
+    if (in.package_type.value_or("Zip") != "Zip") {
+      return call->fail(Error::invalidParameter("Container images are not supported by Stratus: use a .zip package."));
+    }
+    if (in.config.layers && !in.config.layers->empty()) {
+      return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
+    }
+    if (in.tags) {
+      Status t = validateTags(*in.tags, 0);
+      if (!t.ok()) return call->fail(t.error());
+      record.tags = std::move(*in.tags);
+    }
+    if (ctx.registry.find(record.name)) {
+      return call->fail(Error::conflict("Function already exist: " + record.name));
+    }
+    auto zip = zipSource(in.code);
+    if (!zip.ok()) return call->fail(zip.error());
 
-  storeCode(ctx, std::move(zip).value(),
-            [&ctx, call, record, body = *body](Result<layers::StoredCode> code) mutable {
-              if (!code.ok()) return call->fail(code.error());
-              // Checked again: another create of the same name may have finished meanwhile.
-              if (ctx.registry.find(record.name)) {
-                return call->fail(Error::conflict("Function already exist: " + record.name));
-              }
-              setCode(record, *code);
-              touch(record);
-              scheduler::FunctionState state;
-              state.latest = record;
-              // The code is extracted before we answer, so the function is usable at once; the
-              // answer still says Pending, as Lambda's does (waiters expect it).
-              auto shape = publishIfAsked(ctx, body, state, ShapeMoment::kCreated);
-              if (!shape.ok()) return call->fail(shape.error());
-              Status created = ctx.registry.create(state);
-              if (!created.ok()) return call->fail(created.error());
-              call->reply(201, *shape);
-            });
+    bool publish = in.publish;
+    storeCode(ctx, call, std::move(zip).value(),
+              [&ctx, call, record, publish](layers::StoredCode code) mutable {
+                // Checked again: another create of the same name may have finished meanwhile.
+                if (ctx.registry.find(record.name)) {
+                  return call->fail(Error::conflict("Function already exist: " + record.name));
+                }
+                setCode(record, code);
+                touch(record);
+                scheduler::FunctionState state;
+                state.latest = record;
+                // The code is extracted before we answer, so the function is usable at once; the
+                // answer still says Pending, as Lambda's does (waiters expect it).
+                auto shape = publishIfAsked(ctx, publish, state, ShapeMoment::kCreated);
+                if (!shape.ok()) return call->fail(shape.error());
+                Status created = ctx.registry.create(state, answerWhenDurable(call, 201, *shape));
+                if (!created.ok()) return call->fail(created.error());
+              });
+  });
 }
 
 void getFunction(ApiContext& ctx, const ApiCallPtr& call) {
@@ -188,57 +200,58 @@ void listFunctions(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void updateFunctionCode(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  Status rev = checkRevision(*body, (*found)->latest.revision_id);
-  if (!rev.ok()) return call->fail(rev.error());
-  auto zip = zipFromBody(*body);
-  if (!zip.ok()) return call->fail(zip.error());
-  bool dry_run = body->value("DryRun", false);
-  std::string name = (*found)->name();
-  storeCode(ctx, std::move(zip).value(),
-            [&ctx, call, name, dry_run, body = *body](Result<layers::StoredCode> code) {
-              if (!code.ok()) return call->fail(code.error());
-              const auto* current = ctx.registry.find(name);
-              if (!current) {
-                return call->fail(Error::notFound("Function not found: " + functionArn(ctx.scope, name)));
-              }
-              scheduler::FunctionState state = *current;
-              setCode(state.latest, *code);
-              if (dry_run) {
-                return call->reply(200, functionConfiguration(state.latest, ctx.scope,
-                                                              {ShapeMoment::kUpdated, uuid4(), ""}));
-              }
-              touch(state.latest);
-              auto shape = publishIfAsked(ctx, body, state, ShapeMoment::kUpdated);
-              if (!shape.ok()) return call->fail(shape.error());
-              Status s = ctx.registry.update(state);
-              if (!s.ok()) return call->fail(s.error());
-              ctx.scheduler.retire(name);
-              call->reply(200, *shape);
-            });
+  decodeThen<UpdateFunctionCodeInput>(ctx.loop, call, decodeUpdateFunctionCode, [&ctx, call](UpdateFunctionCodeInput in) {
+    auto found = findUnqualified(ctx, *call);
+    if (!found.ok()) return call->fail(found.error());
+    Status rev = checkRevision(in.revision_id, (*found)->latest.revision_id);
+    if (!rev.ok()) return call->fail(rev.error());
+    auto zip = zipSource(in.code);
+    if (!zip.ok()) return call->fail(zip.error());
+    std::string name = (*found)->name();
+    storeCode(ctx, call, std::move(zip).value(),
+              [&ctx, call, name, dry_run = in.dry_run, publish = in.publish,
+               architectures = in.architectures](layers::StoredCode code) {
+                const auto* current = ctx.registry.find(name);
+                if (!current) {
+                  return call->fail(Error::notFound("Function not found: " + functionArn(ctx.scope, name)));
+                }
+                scheduler::FunctionState state = *current;
+                setCode(state.latest, code);
+                if (architectures) state.latest.architectures = *architectures;
+                if (dry_run) {
+                  return call->reply(200, functionConfiguration(state.latest, ctx.scope,
+                                                                {ShapeMoment::kUpdated, uuid4(), ""}));
+                }
+                touch(state.latest);
+                auto shape = publishIfAsked(ctx, publish, state, ShapeMoment::kUpdated);
+                if (!shape.ok()) return call->fail(shape.error());
+                Status s = ctx.registry.update(state, answerWhenDurable(call, 200, *shape));
+                if (!s.ok()) return call->fail(s.error());
+                ctx.scheduler.retire(name);
+              });
+  });
 }
 
 void updateFunctionConfiguration(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  Status rev = checkRevision(*body, (*found)->latest.revision_id);
-  if (!rev.ok()) return call->fail(rev.error());
-  if (body->contains("Layers") && (*body)["Layers"].is_array() && !(*body)["Layers"].empty()) {
-    return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
-  }
-  scheduler::FunctionState state = **found;
-  Status s = applyConfiguration(*body, /*creating=*/false, state.latest);
-  if (!s.ok()) return call->fail(s.error());
-  touch(state.latest);
-  s = ctx.registry.update(state);
-  if (!s.ok()) return call->fail(s.error());
-  ctx.scheduler.retire(state.name());
-  call->reply(200, functionConfiguration(state.latest, ctx.scope, {ShapeMoment::kUpdated, uuid4(), ""}));
+  decodeThen<UpdateFunctionConfigurationInput>(
+      ctx.loop, call, decodeUpdateFunctionConfiguration,
+      [&ctx, call](UpdateFunctionConfigurationInput in) {
+        auto found = findUnqualified(ctx, *call);
+        if (!found.ok()) return call->fail(found.error());
+        Status rev = checkRevision(in.revision_id, (*found)->latest.revision_id);
+        if (!rev.ok()) return call->fail(rev.error());
+        if (in.config.layers && !in.config.layers->empty()) {
+          return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
+        }
+        scheduler::FunctionState state = **found;
+        Status s = applyConfiguration(in.config, /*creating=*/false, state.latest);
+        if (!s.ok()) return call->fail(s.error());
+        touch(state.latest);
+        s = ctx.registry.update(state, answerWhenDurable(call, 200, functionConfiguration(
+            state.latest, ctx.scope, {ShapeMoment::kUpdated, uuid4(), ""})));
+        if (!s.ok()) return call->fail(s.error());
+        ctx.scheduler.retire(state.name());
+      });
 }
 
 void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
@@ -254,11 +267,11 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
     return call->fail(Error::invalidParameter("Deletion of aliases is not currently supported."));
   }
   if (ref->qualifier.empty()) {
-    Status s = ctx.registry.remove(ref->name);
+    Status s = ctx.registry.remove(ref->name, answerWhenDurable(call, 204));
     if (!s.ok()) return call->fail(s.error());
     ctx.scheduler.forget(ref->name);
     ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
-    return call->replyEmpty(204);
+    return;
   }
   // One published version: refused while an alias points at it.
   scheduler::FunctionState state = *found->state;
@@ -272,10 +285,9 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
   }
   state.versions.erase(std::stoll(ref->qualifier));
   state.provisioned.erase(ref->qualifier);
-  Status s = ctx.registry.update(state);
+  Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
   if (!s.ok()) return call->fail(s.error());
   ctx.scheduler.forget(ref->name, ref->qualifier);
-  call->replyEmpty(204);
 }
 
 void getCodeZip(ApiContext& ctx, const ApiCallPtr& call) {
@@ -290,13 +302,15 @@ void getCodeZip(ApiContext& ctx, const ApiCallPtr& call) {
   layers::CodeStore* store = &ctx.code;
   ctx.loop.runInPool([store, hex, out] { *out = store->readZip(hex); },
                      [call, out] {
-                       if (!out->ok()) {
-                         return call->fail(Error::notFound("The resource you requested does not exist."));
-                       }
-                       HttpResponse r;
-                       r.headers = {{"Content-Type", "application/zip"}};
-                       r.body = std::move(out->value());
-                       call->reply(std::move(r));
+                       answeringFaults(call, "code download", [&] {
+                         if (!out->ok()) {
+                           return call->fail(Error::notFound("The resource you requested does not exist."));
+                         }
+                         HttpResponse r;
+                         r.headers = {{"Content-Type", "application/zip"}};
+                         r.body = std::move(out->value());
+                         call->reply(std::move(r));
+                       });
                      });
 }
 

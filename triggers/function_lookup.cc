@@ -45,9 +45,8 @@ Result<const scheduler::FunctionState*> findFunctionOnly(ApiContext& ctx, const 
   return findUnqualified(ctx, call);
 }
 
-Status checkRevision(const nlohmann::json& body, const std::string& current) {
-  if (!body.contains("RevisionId") || !body["RevisionId"].is_string()) return okStatus();
-  if (body["RevisionId"].get<std::string>() == current) return okStatus();
+Status checkRevision(const std::optional<std::string>& given, const std::string& current) {
+  if (!given || *given == current) return okStatus();
   return Error{ErrorCode::kPreconditionFailed,
                "The Revision Id provided does not match the latest Revision Id. Call the "
                "GetFunction/GetAlias API to retrieve the latest Revision Id",

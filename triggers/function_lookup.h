@@ -2,6 +2,9 @@
 // way that fails. Loop thread only.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "triggers/api_context.h"
 
 namespace stratus::triggers {
@@ -24,7 +27,7 @@ Result<const scheduler::FunctionState*> findUnqualified(ApiContext& ctx, const A
 // (reserved concurrency).
 Result<const scheduler::FunctionState*> findFunctionOnly(ApiContext& ctx, const ApiCall& call);
 
-// 412 unless the body's RevisionId is absent or equals `current`.
-Status checkRevision(const nlohmann::json& body, const std::string& current);
+// 412 unless the request's RevisionId is absent or equals `current`.
+Status checkRevision(const std::optional<std::string>& given, const std::string& current);
 
 }  // namespace stratus::triggers

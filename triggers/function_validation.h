@@ -1,29 +1,34 @@
-// Checks CreateFunction / UpdateFunctionConfiguration input the way Lambda does and applies
-// it to a FunctionRecord. Model constraints (lengths, patterns, ranges) are collected into one
-// ValidationException ("N validation errors detected: ..."), as AWS does; semantic checks
-// (runtime, environment size, reserved keys) are InvalidParameterValueException. Pure.
+// Checks CreateFunction / UpdateFunctionConfiguration input the way Lambda does beyond its
+// model, and applies it to a FunctionRecord. The decoder (request_decoder.h) has already
+// checked types, required members, bounds, enums and patterns (one ValidationException for
+// them all); what is left here is Lambda's own rules: a function name's 64 characters
+// (InvalidParameterValueException), runtimes, the environment's size and reserved keys. Pure.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "runtime/base/error.h"
 #include "scheduler/function_record.h"
+#include "triggers/lambda_requests.h"
 
 namespace stratus::triggers {
 
-// Runtimes this build runs (in V8 isolates).
+// Runtimes this build runs.
 const std::vector<std::string>& supportedRuntimes();
 bool isSupportedRuntime(const std::string& runtime);
 
-// Applies the configuration members present in `body` (Handler, Runtime, Role, Description,
-// Timeout, MemorySize, Environment, TracingConfig, EphemeralStorage, Architectures) to
-// `record`. `creating` makes Runtime/Handler/Role required and checks FunctionName.
-Status applyConfiguration(const nlohmann::json& body, bool creating,
+// CreateFunction's FunctionName: at most 64 characters (InvalidParameterValueException, as
+// Lambda answers), letters, digits, - and _ (ValidationException).
+Status validateFunctionName(const std::string& name);
+
+// Applies the configuration members present in `config` to `record`. `creating` makes Runtime
+// and Handler required.
+Status applyConfiguration(const FunctionConfigInput& config, bool creating,
                           scheduler::FunctionRecord& record);
 
-// Validates a Tags map (TagResource, CreateFunction).
-Status validateTags(const nlohmann::json& tags, size_t existing);
+// Validates a Tags map (TagResource, CreateFunction) that will join `existing` other tags.
+Status validateTags(const std::map<std::string, std::string>& tags, size_t existing);
 
 }  // namespace stratus::triggers

@@ -19,16 +19,15 @@ bool sameFunction(const scheduler::FunctionRecord& a, const scheduler::FunctionR
 }  // namespace
 
 Result<scheduler::FunctionRecord> publishLatest(scheduler::FunctionState& state,
-                                                const nlohmann::json& body) {
+                                                const PublishVersionInput& input) {
   const scheduler::FunctionRecord& latest = state.latest;
-  if (body.contains("CodeSha256") && body["CodeSha256"].is_string() &&
-      body["CodeSha256"].get<std::string>() != latest.code.sha256_base64) {
-    return Error::invalidParameter("CodeSHA256 (" + body["CodeSha256"].get<std::string>() +
+  if (input.code_sha256 && *input.code_sha256 != latest.code.sha256_base64) {
+    return Error::invalidParameter("CodeSHA256 (" + *input.code_sha256 +
                                    ") is different from current CodeSHA256 in $LATEST (" +
                                    latest.code.sha256_base64 +
                                    "). Please try again with the CodeSHA256 in $LATEST.");
   }
-  Status rev = checkRevision(body, latest.revision_id);
+  Status rev = checkRevision(input.revision_id, latest.revision_id);
   if (!rev.ok()) return rev.error();
   if (!state.versions.empty()) {
     const scheduler::FunctionRecord& newest = state.versions.rbegin()->second;
@@ -36,9 +35,7 @@ Result<scheduler::FunctionRecord> publishLatest(scheduler::FunctionState& state,
   }
   scheduler::FunctionRecord v = latest;
   v.version = std::to_string(++state.last_version);
-  if (body.contains("Description") && body["Description"].is_string()) {
-    v.description = body["Description"].get<std::string>();
-  }
+  if (input.description) v.description = *input.description;
   v.revision_id = uuid4();
   v.last_modified_ms = epochMs();
   v.generation = 0;  // immutable: its sandboxes never go stale

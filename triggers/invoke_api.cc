@@ -2,9 +2,10 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/base/crypto.h"
-#include "runtime/base/json_check.h"
+#include "runtime/base/json_reader.h"
 #include "runtime/base/log.h"
 #include "triggers/api_context.h"
+#include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 
 namespace stratus::triggers {
@@ -16,14 +17,37 @@ constexpr size_t kAsyncPayloadMax = 1048576;
 constexpr size_t kLogTailBytes = 4096;
 constexpr size_t kClientContextMax = 3583;
 
-// Lambda checks the body is JSON without caring what it holds; report the parser's detail.
-Status checkJsonPayload(const std::string& body) {
-  std::string problem = jsonSyntaxError(body);
-  if (problem.empty()) return okStatus();
+// Lambda checks the payload is JSON without caring what it holds, and passes it on untouched
+// (numbers beyond a double's range included). Nesting is limited as Jackson's default limits
+// it (kJsonDefaultMaxDepth: Lambda's front end parses with Jackson >= 2.16, whose errors it
+// quotes; that it keeps the default limit is unverified).
+Error payloadError(const std::string& problem) {
   return Error{ErrorCode::kInvalidRequestContent,
                "Could not parse request body into json: Could not parse payload into json: " +
                    problem,
                {}};
+}
+
+// Checks `invoke.payload` once, in time linear in its size: on the loop up to
+// kInlineDecodeBytes, on the thread pool above (sync payloads run to 6 MB), then calls `then`
+// on the loop with the call; a payload that is not JSON answers `call`.
+void withCheckedPayload(ApiContext& ctx, const ApiCallPtr& call, scheduler::InvokeCall invoke,
+                        std::function<void(scheduler::InvokeCall)> then) {
+  if (invoke.payload.size() <= kInlineDecodeBytes) {
+    std::string problem = jsonSyntaxError(invoke.payload, kJsonDefaultMaxDepth);
+    if (!problem.empty()) return call->fail(payloadError(problem));
+    return then(std::move(invoke));
+  }
+  auto job = std::make_shared<scheduler::InvokeCall>(std::move(invoke));
+  auto problem = std::make_shared<std::string>();
+  ctx.loop.runInPool(
+      [job, problem] { *problem = jsonSyntaxError(job->payload, kJsonDefaultMaxDepth); },
+      [call, job, problem, then = std::move(then)] {
+        answeringFaults(call, "checked payload", [&] {
+          if (!problem->empty()) return call->fail(payloadError(*problem));
+          then(std::move(*job));
+        });
+      });
 }
 
 std::string tail(const std::string& log) {
@@ -64,11 +88,7 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
   p.call.function_name = found->record->name;
   p.call.qualifier = found->ref.qualifier;
   p.call.request_id = call.requestId();
-  p.call.payload = body.empty() ? "{}" : body;
-  if (!body.empty()) {
-    Status s = checkJsonPayload(body);
-    if (!s.ok()) return s.error();
-  }
+  p.call.payload = body.empty() ? "{}" : call.takeBody();
   std::string q = found->ref.qualifier;
   p.call.invoked_function_arn = q.empty() ? functionArn(ctx.scope, found->record->name)
                                           : qualifiedArn(ctx.scope, found->record->name, q);
@@ -96,48 +116,52 @@ void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
   auto prepared =
       prepare(ctx, *call, type == "Event" ? kAsyncPayloadMax : kSyncPayloadMax, type);
   if (!prepared.ok()) return call->fail(prepared.error());
+  withCheckedPayload(ctx, call, std::move(prepared->call), [&ctx, call, type](scheduler::InvokeCall invoke) {
+    if (type == "DryRun") return call->replyEmpty(204);
 
-  if (type == "DryRun") return call->replyEmpty(204);
-
-  std::string client_context = call->request().header("x-amz-client-context");
-  if (!client_context.empty()) {
-    auto decoded = base64Decode(client_context);
-    if (client_context.size() > kClientContextMax || !decoded ||
-        !jsonSyntaxError(*decoded).empty()) {
-      return call->fail(Error{ErrorCode::kInvalidRequestContent,
-                              "Client context must be a valid Base64-encoded JSON object.",
-                              {}});
+    std::string client_context = call->request().header("x-amz-client-context");
+    if (!client_context.empty()) {
+      auto decoded = base64Decode(client_context);
+      if (client_context.size() > kClientContextMax || !decoded ||
+          !jsonSyntaxError(*decoded, kJsonDefaultMaxDepth).empty()) {
+        return call->fail(Error{ErrorCode::kInvalidRequestContent,
+                                "Client context must be a valid Base64-encoded JSON object.",
+                                {}});
+      }
+      invoke.client_context_json = *decoded;
     }
-    prepared->call.client_context_json = *decoded;
-  }
 
-  if (type == "Event") {
-    // Not yet durable: the async invocation queue (retries, DLQ) replaces this.
-    dispatchEvent(ctx, std::move(prepared->call));
-    return call->replyEmpty(202);
-  }
+    if (type == "Event") {
+      // Not yet durable: the async invocation queue (retries, DLQ) replaces this.
+      dispatchEvent(ctx, std::move(invoke));
+      return call->replyEmpty(202);
+    }
 
-  bool want_tail = call->request().header("x-amz-log-type") == "Tail";
-  ctx.scheduler.invoke(std::move(prepared->call), [call, want_tail](
-                                                      Result<scheduler::InvokeOutput> out) {
-    if (!out.ok()) return call->fail(out.error());
-    sandbox::InvokeResult& r = out->result;
-    HttpResponse resp;
-    resp.status = 200;
-    resp.headers = {{"Content-Type", "application/json"},
-                    {"X-Amz-Executed-Version", out->executed_version}};
-    if (sandbox::isFunctionError(r.outcome)) resp.headers.emplace_back("X-Amz-Function-Error", "Unhandled");
-    if (want_tail) resp.headers.emplace_back("X-Amz-Log-Result", base64Encode(tail(r.log_text)));
-    resp.body = std::move(r.payload);
-    call->reply(std::move(resp));
+    bool want_tail = call->request().header("x-amz-log-type") == "Tail";
+    ctx.scheduler.invoke(std::move(invoke), [call, want_tail](Result<scheduler::InvokeOutput> out) {
+      answeringFaults(call, "invocation result", [&] {
+        if (!out.ok()) return call->fail(out.error());
+        sandbox::InvokeResult& r = out->result;
+        HttpResponse resp;
+        resp.status = 200;
+        resp.headers = {{"Content-Type", "application/json"},
+                        {"X-Amz-Executed-Version", out->executed_version}};
+        if (sandbox::isFunctionError(r.outcome)) resp.headers.emplace_back("X-Amz-Function-Error", "Unhandled");
+        if (want_tail) resp.headers.emplace_back("X-Amz-Log-Result", base64Encode(tail(r.log_text)));
+        resp.body = std::move(r.payload);
+        call->reply(std::move(resp));
+      });
+    });
   });
 }
 
 void invokeAsyncLegacy(ApiContext& ctx, const ApiCallPtr& call) {
   auto prepared = prepare(ctx, *call, kAsyncPayloadMax, "Event");
   if (!prepared.ok()) return call->fail(prepared.error());
-  dispatchEvent(ctx, std::move(prepared->call));
-  call->reply(202, {{"Status", 202}});
+  withCheckedPayload(ctx, call, std::move(prepared->call), [&ctx, call](scheduler::InvokeCall invoke) {
+    dispatchEvent(ctx, std::move(invoke));
+    call->reply(202, {{"Status", 202}});
+  });
 }
 
 }  // namespace stratus::triggers

@@ -6,11 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "layers/code_store.h"
-#include "runtime/base/db.h"
+#include "runtime/base/db_writer.h"
 #include "runtime/base/log.h"
 #include "runtime/base/loop.h"
 #include "runtime/base/worker_pool.h"
@@ -47,6 +48,21 @@ struct ServeOptions {
 uint64_t defaultMemoryBudgetMb() {
   uint64_t total = uv_get_total_memory();
   return total ? total / 2 / (1024 * 1024) : 4096;
+}
+
+// A failed commit put `name` back in the registry: what was derived from it follows.
+void followUndo(const std::string& name, const stratus::scheduler::FunctionState* undone,
+                const stratus::scheduler::FunctionRegistry& registry,
+                stratus::scheduler::Scheduler& sched, stratus::scheduler::ConcurrencyLimiter& limiter) {
+  limiter.setReservedTotal(registry.reservedConcurrencyTotal());
+  const stratus::scheduler::FunctionState* now = registry.find(name);
+  if (!now) return sched.forget(name);
+  sched.retire(name);
+  std::set<std::string> qualifiers;
+  for (const auto* s : {undone, now}) {
+    if (s) for (const auto& [q, cfg] : s->provisioned) qualifiers.insert(q);
+  }
+  for (const auto& q : qualifiers) sched.provision(name, q);
 }
 
 void usage() {
@@ -152,17 +168,22 @@ int serve(const ServeOptions& o, const char* argv0) {
   js::prewarmIsolates(o.prewarm);
 
   Loop loop;
-  auto db = Db::open(o.data_dir + "/stratus.db");
-  if (!db.ok()) {
-    logError(db.error().message);
+  // SQLite commits run on the writer's thread; the loop never waits for an fsync.
+  auto writer = DbWriter::open(loop, o.data_dir + "/stratus.db");
+  if (!writer.ok()) {
+    logError(writer.error().message);
     return 1;
   }
-  auto registry = scheduler::FunctionRegistry::open(**db);
+  auto registry = scheduler::FunctionRegistry::open(**writer);
   if (!registry.ok()) {
     logError(registry.error().message);
     return 1;
   }
   layers::CodeStore code(o.data_dir + "/code");
+  if (Status recovered = code.recover(); !recovered.ok()) {
+    logError(recovered.error().message);
+    return 1;
+  }
   WorkerPool workers(o.max_workers);
   sandbox::IsolateSandboxFactory isolates(loop, workers);
   uint64_t budget_mb = o.memory_budget_mb ? o.memory_budget_mb : defaultMemoryBudgetMb();
@@ -184,6 +205,10 @@ int serve(const ServeOptions& o, const char* argv0) {
   sched_opts.host_memory_budget_mb = budget_mb;
   scheduler::Scheduler sched(loop, **registry, code, factory, limiter, sched_opts);
   sched.provisionAll();  // provisioned concurrency survives restarts
+  (*registry)->setUndoListener(
+      [&](const std::string& name, const scheduler::FunctionState* undone) {
+        followUndo(name, undone, **registry, sched, limiter);
+      });
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
                                                {o.region, o.account_id}});
   Status listening = api.listen(o.host, o.port);
@@ -202,7 +227,8 @@ int serve(const ServeOptions& o, const char* argv0) {
   std::fflush(stdout);
 
   // SIGTERM / SIGINT: stop accepting and leave. Every acknowledged change is already
-  // committed to SQLite, so there is nothing to flush; JavaScript still running on workers
+  // committed to SQLite (the writer commits what is still queued before it stops, but no one
+  // waits for those answers); JavaScript still running on workers
   // is abandoned with the process rather than waited for (a handler may run for 15 minutes).
   uv_signal_t sigterm, sigint;
   auto on_signal = [](uv_signal_t* h, int signum) {
@@ -219,7 +245,10 @@ int serve(const ServeOptions& o, const char* argv0) {
 
   loop.run();
   api.close();
-  db->reset();
+  // Sandboxes do not outlive the server: idle ones are frozen, and a frozen process cannot act
+  // on its parent-death signal, so they are thawed and killed here, with their cgroups.
+  if (tier) tier->killAllSandboxes();
+  writer->reset();
   std::fflush(stdout);
   std::_Exit(0);
 }

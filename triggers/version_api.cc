@@ -1,26 +1,27 @@
 // PublishVersion and ListVersionsByFunction (LAMBDA.md §2).
 #include "triggers/api_context.h"
+#include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/function_shapes.h"
 #include "triggers/function_versions.h"
+#include "triggers/lambda_requests.h"
 #include "triggers/list_paging.h"
 
 namespace stratus::triggers {
 
 void publishVersion(ApiContext& ctx, const ApiCallPtr& call) {
-  auto body = call->jsonBody();
-  if (!body.ok()) return call->fail(body.error());
-  auto found = findUnqualified(ctx, *call);
-  if (!found.ok()) return call->fail(found.error());
-  scheduler::FunctionState state = **found;
-  auto version = publishLatest(state, *body);
-  if (!version.ok()) return call->fail(version.error());
-  if (state.last_version != (*found)->last_version) {
-    Status s = ctx.registry.update(state);
+  decodeThen<PublishVersionInput>(ctx.loop, call, decodePublishVersion, [&ctx, call](PublishVersionInput in) {
+    auto found = findUnqualified(ctx, *call);
+    if (!found.ok()) return call->fail(found.error());
+    scheduler::FunctionState state = **found;
+    auto version = publishLatest(state, in);
+    if (!version.ok()) return call->fail(version.error());
+    auto answer = answerWhenDurable(
+        call, 201, functionConfiguration(*version, ctx.scope, {ShapeMoment::kSettled, "", version->version}));
+    if (state.last_version == (*found)->last_version) return ctx.registry.whenDurable(std::move(answer));
+    Status s = ctx.registry.update(state, std::move(answer));
     if (!s.ok()) return call->fail(s.error());
-  }
-  call->reply(201, functionConfiguration(*version, ctx.scope,
-                                         {ShapeMoment::kSettled, "", version->version}));
+  });
 }
 
 void listVersionsByFunction(ApiContext& ctx, const ApiCallPtr& call) {

@@ -1,6 +1,7 @@
-// SQLite, the embedded durable store: WAL journal, synchronous=FULL, so a statement that
-// returned is on disk and survives SIGKILL (and power loss). Not thread-safe: the loop thread
-// owns the connection.
+// SQLite, the embedded durable store: WAL journal, synchronous=FULL, so a committed statement
+// is on disk and survives SIGKILL (and power loss). Not thread-safe: one thread at a time owns
+// the connection. In the server that is the DbWriter's thread (db_writer.h), so the loop never
+// waits for a commit's fsync; tests may use a Db directly.
 #pragma once
 
 #include <sqlite3.h>

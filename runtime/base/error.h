@@ -16,6 +16,7 @@ enum class ErrorCode {
   kValidation,                // 400 ValidationException
   kRequestEntityTooLarge,     // 413 RequestEntityTooLargeException
   kInvalidRequestContent,     // 400 InvalidRequestContentException
+  kSerialization,             // 400 SerializationException (a member of the wrong JSON type)
   kUnsupportedMediaType,      // 415 UnsupportedMediaTypeException
   kPreconditionFailed,        // 412 PreconditionFailedException
   kTooManyRequests,           // 429 TooManyRequestsException

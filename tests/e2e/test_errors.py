@@ -266,8 +266,10 @@ class ErrorShapeTest(StratusTestCase):
                                          "Code": {"ZipFile": base64.b64encode(make_zip({"index.js": ECHO})).decode()}}))
         body = self.assertRawError(r, 400, "ValidationException")
         self.assertIn("'role'", body["message"])
+        # A member of the wrong JSON type fails deserialization, before validation
+        # (triggers/request_decoder.h; every member and type: test_decoding.py).
         r = self.post_create(create_body(unique_name(), Timeout="5"))
-        self.assertRawError(r, 400, "ValidationException")
+        self.assertRawError(r, 400, "SerializationException")
 
     def test_invalid_invocation_type(self):
         r = self.server.http("POST", "/2015-03-31/functions/%s/invocations" % self.fn, body="{}",

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Durability: a restart on the same data dir keeps the functions (after SIGTERM and after
 SIGKILL: everything acknowledged survives)."""
+import base64
+import http.client
+import json
 import os
 import sys
 import threading
@@ -225,6 +228,54 @@ class RestartTest(unittest.TestCase):
         self.assertTrue(set(acked_now).issubset(present), set(acked_now) - present)
         for name in present:
             self.assertEqual(self.invoke(name)["tag"], "race", name)
+
+    def test_sigkill_during_a_flood_of_concurrent_creates(self):
+        # Many clients at once, so commits are grouped; SIGKILL lands while groups are in
+        # flight. Every create answered 201 was committed before its answer: all survive.
+        acked, lock = [], threading.Lock()
+        stop = threading.Event()
+        body = json.dumps({"FunctionName": "", "Runtime": "nodejs20.x", "Role": ROLE,
+                           "Handler": "index.handler",
+                           "Code": {"ZipFile": base64.b64encode(code("flood")).decode()}})
+
+        def creator():
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+            while not stop.is_set():
+                name = unique_name("flood")
+                try:
+                    conn.request("POST", "/2015-03-31/functions",
+                                 body.replace('"FunctionName": ""', '"FunctionName": "%s"' % name),
+                                 {"Content-Type": "application/json"})
+                    r = conn.getresponse()
+                    r.read()
+                except Exception:
+                    return
+                if r.status == 201:
+                    with lock:
+                        acked.append(name)
+
+        threads = [threading.Thread(target=creator, daemon=True) for _ in range(16)]
+        for th in threads:
+            th.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked) >= 300:
+                    break
+            time.sleep(0.005)
+        self.server.kill()
+        stop.set()
+        for th in threads:
+            th.join(timeout=30)
+        with lock:
+            acked_now = list(acked)
+        self.assertGreaterEqual(len(acked_now), 300)
+        self.restart()
+        present = set(self.names())
+        self.assertTrue(set(acked_now).issubset(present), sorted(set(acked_now) - present)[:10])
+        self.assertEqual(self.server.function_count_at_start, len(present))
+        for name in acked_now[-3:]:
+            self.assertEqual(self.invoke(name)["tag"], "flood", name)
 
     def test_sigkill_during_a_running_invocation(self):
         name, _ = self.create(Timeout=60)

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -147,6 +149,51 @@ TEST_F(CodeStoreTest, GetReextractsMissingBundle) {
   auto again = reopened.get(put->sha256_hex);  // bundle present: nothing to do
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->unzipped_bytes, put->unzipped_bytes);
+}
+
+TEST_F(CodeStoreTest, RecoverKeepsBundlesOfThisBootAndDropsStagingLeftovers) {
+  CodeStore store(root());
+  ASSERT_TRUE(store.recoverAsBootForTest("boot-a").ok());
+  auto put = store.put(*zip_);
+  ASSERT_TRUE(put.ok()) << put.error().message;
+  struct stat before;
+  ASSERT_EQ(::stat(put->bundle_dir.c_str(), &before), 0);
+  // What a server killed mid-extraction leaves behind.
+  const std::string staging = root() + "/bundles/." + put->sha256_hex + ".staging-123-4-5";
+  ASSERT_TRUE(std::filesystem::create_directories(staging + "/sub"));
+
+  CodeStore restarted(root());  // SIGKILL and restart: same boot, the page cache survived
+  ASSERT_TRUE(restarted.recoverAsBootForTest("boot-a").ok());
+  struct stat after;
+  ASSERT_EQ(::stat(put->bundle_dir.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // kept, not rebuilt
+  EXPECT_FALSE(exists(staging));
+  EXPECT_THAT(listDir(root() + "/bundles"), ElementsAre(".boot-id", put->sha256_hex));
+}
+
+TEST_F(CodeStoreTest, RecoverAfterAnotherBootDiscardsBundlesAndGetRebuildsThem) {
+  CodeStore store(root());
+  ASSERT_TRUE(store.recoverAsBootForTest("boot-a").ok());
+  auto put = store.put(*zip_);
+  ASSERT_TRUE(put.ok()) << put.error().message;
+  // A machine crash can leave a published bundle with short files: simulate one.
+  { std::ofstream(put->bundle_dir + "/index.js", std::ios::trunc); }
+
+  CodeStore rebooted(root());
+  ASSERT_TRUE(rebooted.recoverAsBootForTest("boot-b").ok());
+  EXPECT_FALSE(exists(put->bundle_dir));
+  EXPECT_THAT(listDir(root() + "/bundles"), ElementsAre(".boot-id"));
+  EXPECT_EQ(readFile(root() + "/bundles/.boot-id"), "boot-b");
+  EXPECT_THAT(listDir(root()), ElementsAre("bundles", "zips"));  // the discarded tree is gone
+  auto got = rebooted.get(put->sha256_hex);  // the zip is durable: the bundle comes back whole
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(readFile(got->bundle_dir + "/index.js"), "exports.handler = async () => 1;");
+
+  CodeStore unknown(root());  // no boot id to compare: nothing is trusted
+  ASSERT_TRUE(unknown.recoverAsBootForTest("").ok());
+  EXPECT_FALSE(exists(put->bundle_dir));
+  EXPECT_TRUE(unknown.recover().ok());  // the real boot id
+  EXPECT_TRUE(unknown.put(*zip_).ok());
 }
 
 TEST_F(CodeStoreTest, GetUnknownOrMalformedHashIsNotFound) {

@@ -85,8 +85,8 @@ class SchedulerTest : public ::testing::Test {
     code_ = std::make_unique<layers::CodeStore>(dir_ + "/code");
     auto stored = code_->put(zip);
     ASSERT_TRUE(stored.ok()) << stored.error().message;
-    db_ = std::move(Db::open(dir_ + "/s.db").value());
-    registry_ = std::move(FunctionRegistry::open(*db_).value());
+    writer_ = std::move(DbWriter::open(loop_, dir_ + "/s.db").value());
+    registry_ = std::move(FunctionRegistry::open(*writer_).value());
     FunctionState state;
     FunctionRecord& r = state.latest;
     r.name = "fn";
@@ -104,7 +104,7 @@ class SchedulerTest : public ::testing::Test {
     state.versions[2] = v2;
     state.last_version = 2;
     state.aliases["live"] = {"live", "1", "", {{"2", 0.3}}, "rev"};
-    ASSERT_TRUE(registry_->create(state).ok());
+    ASSERT_TRUE(registry_->create(state, nullptr).ok());
     makeScheduler();
   }
   void makeScheduler(uint64_t budget_mb = 8192, std::function<double()> uniform = nullptr) {
@@ -149,7 +149,7 @@ class SchedulerTest : public ::testing::Test {
   FakeFactory factory_{loop_};
   ConcurrencyLimiter limiter_{1000};
   std::unique_ptr<layers::CodeStore> code_;
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<DbWriter> writer_;
   std::unique_ptr<FunctionRegistry> registry_;
   std::unique_ptr<Scheduler> scheduler_;
 };
@@ -167,7 +167,7 @@ TEST_F(SchedulerTest, ChangedFunctionGetsAFreshSandbox) {
   invoke("fn");
   FunctionState r = *registry_->find("fn");
   r.latest.generation++;
-  ASSERT_TRUE(registry_->update(r).ok());
+  ASSERT_TRUE(registry_->update(r, nullptr).ok());
   scheduler_->retire("fn");
   EXPECT_EQ(scheduler_->idleCount("fn"), 0u);
   EXPECT_EQ(payload(invoke("fn")), "{\"sandbox\":2}");
@@ -229,7 +229,7 @@ TEST_F(SchedulerTest, AliasRoutesByWeight) {
 TEST_F(SchedulerTest, ReservedConcurrencyThrottles) {
   FunctionState s = *registry_->find("fn");
   s.reserved_concurrency = 0;
-  ASSERT_TRUE(registry_->update(s).ok());
+  ASSERT_TRUE(registry_->update(s, nullptr).ok());
   auto r = invoke("fn");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kTooManyRequests);
@@ -240,7 +240,7 @@ TEST_F(SchedulerTest, ReservedConcurrencyThrottles) {
 TEST_F(SchedulerTest, ProvisionedSandboxesAreInitialisedAheadAndUsedFirst) {
   FunctionState s = *registry_->find("fn");
   s.provisioned["1"] = {2, 0};
-  ASSERT_TRUE(registry_->update(s).ok());
+  ASSERT_TRUE(registry_->update(s, nullptr).ok());
   scheduler_->provision("fn", "1");
   EXPECT_EQ(scheduler_->provisionedStatus("fn", "1").status, "IN_PROGRESS");
   runUntil([&] { return scheduler_->provisionedStatus("fn", "1").status == "READY"; });
@@ -259,7 +259,7 @@ TEST_F(SchedulerTest, ProvisionedSandboxesAreInitialisedAheadAndUsedFirst) {
   EXPECT_EQ(scheduler_->provisionedStatus("fn", "1").allocated, 2);
   // Removing the config removes them.
   s.provisioned.clear();
-  ASSERT_TRUE(registry_->update(s).ok());
+  ASSERT_TRUE(registry_->update(s, nullptr).ok());
   scheduler_->provision("fn", "1");
   EXPECT_EQ(scheduler_->idleCount("fn"), 0u);
   EXPECT_EQ(scheduler_->provisionedStatus("fn", "1").allocated, 0);
@@ -269,7 +269,7 @@ TEST_F(SchedulerTest, FailedProvisioningReportsFailed) {
   factory_.fail_prestart = true;
   FunctionState s = *registry_->find("fn");
   s.provisioned["live"] = {1, 0};
-  ASSERT_TRUE(registry_->update(s).ok());
+  ASSERT_TRUE(registry_->update(s, nullptr).ok());
   scheduler_->provision("fn", "live");
   runUntil([&] { return scheduler_->provisionedStatus("fn", "live").status == "FAILED"; });
   auto st = scheduler_->provisionedStatus("fn", "live");

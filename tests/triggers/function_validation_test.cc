@@ -16,16 +16,32 @@ nlohmann::json validCreate() {
           {"Code", {{"ZipFile", ""}}}};
 }
 
+// CreateFunction's path through the decoder and Lambda's own checks.
+Status create(const nlohmann::json& body, scheduler::FunctionRecord& r) {
+  auto in = decodeCreateFunction(body.dump());
+  if (!in.ok()) return in.error();
+  Status s = validateFunctionName(in->function_name);
+  if (!s.ok()) return s;
+  r.name = in->function_name;
+  return applyConfiguration(in->config, true, r);
+}
+
+Status update(const nlohmann::json& body, scheduler::FunctionRecord& r) {
+  auto in = decodeUpdateFunctionConfiguration(body.dump());
+  if (!in.ok()) return in.error();
+  return applyConfiguration(in->config, false, r);
+}
+
 Error createError(nlohmann::json body) {
   scheduler::FunctionRecord r;
-  Status s = applyConfiguration(body, true, r);
+  Status s = create(body, r);
   EXPECT_FALSE(s.ok()) << body.dump();
   return s.ok() ? Error{} : s.error();
 }
 
 TEST(Validation, DefaultsAreLambdas) {
   scheduler::FunctionRecord r;
-  ASSERT_TRUE(applyConfiguration(validCreate(), true, r).ok());
+  ASSERT_TRUE(create(validCreate(), r).ok());
   EXPECT_EQ(r.name, "fn");
   EXPECT_EQ(r.timeout_s, 3);
   EXPECT_EQ(r.memory_mb, 128);
@@ -100,14 +116,14 @@ TEST(Validation, EnvironmentLimits) {
 
   body["Environment"] = {{"Variables", nlohmann::json::object()}};
   scheduler::FunctionRecord r;
-  ASSERT_TRUE(applyConfiguration(body, true, r).ok());
+  ASSERT_TRUE(create(body, r).ok());
   ASSERT_TRUE(r.environment.has_value());
 }
 
 TEST(Validation, UpdateAppliesOnlyWhatIsGiven) {
   scheduler::FunctionRecord r;
-  ASSERT_TRUE(applyConfiguration(validCreate(), true, r).ok());
-  ASSERT_TRUE(applyConfiguration({{"MemorySize", 1024}, {"Description", "d"}}, false, r).ok());
+  ASSERT_TRUE(create(validCreate(), r).ok());
+  ASSERT_TRUE(update({{"MemorySize", 1024}, {"Description", "d"}}, r).ok());
   EXPECT_EQ(r.memory_mb, 1024);
   EXPECT_EQ(r.description, "d");
   EXPECT_EQ(r.handler, "index.handler");
@@ -115,9 +131,10 @@ TEST(Validation, UpdateAppliesOnlyWhatIsGiven) {
 }
 
 TEST(Validation, Tags) {
-  EXPECT_TRUE(validateTags({{"a", "b"}}, 0).ok());
-  EXPECT_EQ(validateTags({{"a", "b"}}, 50).error().message, "Number of tags exceeds resource tag limit.");
-  EXPECT_FALSE(validateTags({{std::string(129, 'k'), "b"}}, 0).ok());
+  using Tags = std::map<std::string, std::string>;
+  EXPECT_TRUE(validateTags(Tags{{"a", "b"}}, 0).ok());
+  EXPECT_EQ(validateTags(Tags{{"a", "b"}}, 50).error().message, "Number of tags exceeds resource tag limit.");
+  EXPECT_FALSE(validateTags(Tags{{std::string(129, 'k'), "b"}}, 0).ok());
 }
 
 TEST(ErrorMapper, AwsShapes) {
@@ -144,7 +161,7 @@ TEST(ErrorMapper, AwsShapes) {
 
 TEST(Shapes, FunctionConfigurationAsAwsReturnsIt) {
   scheduler::FunctionRecord r;
-  ASSERT_TRUE(applyConfiguration(validCreate(), true, r).ok());
+  ASSERT_TRUE(create(validCreate(), r).ok());
   r.code = {"hex", "b64=", 10};
   r.last_modified_ms = 1586545592563;
   r.revision_id = "rev";

@@ -919,6 +919,26 @@ class NodeRuntimeTest(ProcessTierCase):
                                "export const handler = async () => ({ loaded, esm: typeof require });\n"})
         self.assertEqual(self.invoke_ok(name, {}), {"loaded": "awaited at load", "esm": "undefined"})
 
+    def test_idle_environment_is_frozen(self):
+        # Lambda freezes an environment between invocations: an interval timer barely runs
+        # while the sandbox idles, and a timer left pending by a callback that did not wait
+        # for the event loop fires at the start of the next invocation, under its request id.
+        name, _, _ = self.create_function(runtime="nodejs20.x", files={"index.js": r"""
+let ticks = 0;
+setInterval(() => { ticks++; }, 10);
+exports.handler = (event, context, callback) => {
+  context.callbackWaitsForEmptyEventLoop = false;
+  setTimeout(() => console.log('late timer ran'), 100);
+  callback(null, ticks);
+};
+"""})
+        first = self.invoke_ok(name, {})
+        time.sleep(1.5)  # ~150 ticks if the sandbox ran while idle
+        r = self.invoke(name, {})
+        self.assertIsNone(r.function_error, r)
+        self.assertLess(r.json() - first, 40, "the idle sandbox kept running")
+        self.assertIn("INFO\tlate timer ran", r.log)
+
     def test_uncaught_exception_then_next_invoke(self):
         name, _, _ = self.create_function(source=NODE_CRASHER, Timeout=10)
         self.assertEqual(self.invoke_ok(name, {}), {"count": 1})

@@ -37,6 +37,23 @@ std::string errorPayload(const std::string& type, const std::string& message) {
 
 uint64_t toMb(uint64_t bytes) { return (bytes + (1u << 20) - 1) >> 20; }
 
+// NUL-terminated pointers into `strings`, for uv_spawn's args and env.
+std::vector<char*> cStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+CgroupLimits limitsFor(const SandboxSpec& spec) {
+  CgroupLimits limits;
+  limits.memory_mb = static_cast<uint64_t>(spec.memory_mb);
+  limits.pids_max = kPidsMax;
+  limits.cpu_shares = cpuSharesForMemory(spec.memory_mb);
+  return limits;
+}
+
 bool fileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -172,11 +189,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     bind(cfg.runtime_dir + "/python", "/var/runtime/python");
     if (!cfg.node_sdk_dir.empty()) bind(cfg.node_sdk_dir, "/var/runtime/node_modules");
     if (CgroupTree* tree = tier.cgroups()) {
-      CgroupLimits limits;
-      limits.memory_mb = static_cast<uint64_t>(spec.memory_mb);
-      limits.pids_max = kPidsMax;
-      limits.cpu_shares = cpuSharesForMemory(spec.memory_mb);
-      auto made = tree->createChild("sb-" + std::to_string(tier.nextSandboxId()), limits);
+      auto made = tree->createChild("sb-" + std::to_string(tier.nextSandboxId()), limitsFor(spec));
       if (!made.ok()) return "cgroup: " + made.error().message;
       cgroup = std::move(made).value();
       args.push_back("--cgroup");
@@ -198,11 +211,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       ::close(out_fds[1]);
       return std::string("pipe: ") + uv_strerror(rc);
     }
-    std::vector<char*> argv, envp;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
+    std::vector<char*> argv = cStrings(args), envp = cStrings(env);
 
     uv_stdio_container_t stdio[4];
     stdio[0].flags = UV_IGNORE;
@@ -444,9 +453,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     std::string jail = jail_error;
     while (!jail.empty() && (jail.back() == '\n' || jail.back() == '\r')) jail.pop_back();
     if (!jail.empty()) {
-      logWarn("sandbox for " + spec.function_name + " could not start: " + jail);
-      std::string line = "stratus-jail: " + jail + "\n";
-      logs.append(line.data(), line.size());
+      reportSetupFailure("could not start", jail);
     }
     if (prestart_done) {
       auto done = std::move(prestart_done);
@@ -497,11 +504,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     spawned_ms = monotonicMs();
     const ProcessTierConfig& cfg = tier.config();
     if (cgroup) {
-      CgroupLimits limits;
-      limits.memory_mb = static_cast<uint64_t>(spec.memory_mb);
-      limits.pids_max = kPidsMax;
-      limits.cpu_shares = cpuSharesForMemory(spec.memory_mb);
-      Status set = cgroup->setLimits(limits);
+      Status set = cgroup->setLimits(limitsFor(spec));
       if (!set.ok()) logWarn("sandbox limits for " + spec.function_name + ": " + set.error().message);
     }
     std::vector<std::string> args = {cfg.jail_binary, "attach", "--pid", std::to_string(process->pid),
@@ -510,9 +513,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       args.push_back("--bind");
       args.push_back(spec.opt_root + ":/opt");
     }
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+    std::vector<char*> argv = cStrings(args);
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_IGNORE;
@@ -535,12 +536,17 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     ++open_handles;
   }
 
+  // A sandbox that could not be set up: said in the server's log and in the function's.
+  void reportSetupFailure(const std::string& what, const std::string& reason) {
+    logWarn("sandbox for " + spec.function_name + " " + what + ": " + reason);
+    std::string line = "stratus-jail: " + reason + "\n";
+    logs.append(line.data(), line.size());
+  }
+
   // The function's code could not be mounted into the prewarmed jail: its invocation (or
   // prestart) fails as a failed environment, and the process goes.
   void failClaim(const std::string& reason) {
-    logWarn("sandbox for " + spec.function_name + " could not be claimed: " + reason);
-    std::string line = "stratus-jail: " + reason + "\n";
-    logs.append(line.data(), line.size());
+    reportSetupFailure("could not be claimed", reason);
     init_ms = monotonicMs() - spawned_ms;
     if (prestart_done) {
       auto done = std::move(prestart_done);
@@ -697,7 +703,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // Ends the process tree: SIGKILL to the jail helper kills its namespace's init, and with it
   // every process in the namespace. The exit callback then releases the rest.
   void kill() {
-    if (phase != Phase::kDead) phase = Phase::kDead;
+    phase = Phase::kDead;
     freeze_timer.stop();
     frozen = false;  // killAll() thaws: frozen tasks would not die
     deadline.stop();

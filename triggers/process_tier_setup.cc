@@ -20,16 +20,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The first line a command prints, "" if it fails. Startup only.
+// Runs a shell command and returns its exit status (-1 if it could not be started), with what
+// it printed, trailing newlines removed, in `output`. Startup only.
+int runCommand(const std::string& command, std::string& output) {
+  output.clear();
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return -1;
+  std::array<char, 512> buf{};
+  while (std::fgets(buf.data(), buf.size(), p)) output += buf.data();
+  int status = ::pclose(p);
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
+  return status;
+}
+
+// The first line a command prints, "" if it fails.
 std::string firstLineOf(const std::string& command) {
-  std::array<char, 256> buf{};
-  FILE* p = ::popen((command + " 2>/dev/null").c_str(), "r");
-  if (!p) return "";
   std::string out;
-  if (std::fgets(buf.data(), buf.size(), p)) out = buf.data();
-  ::pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  if (runCommand(command + " 2>/dev/null", out) == -1) return "";
+  return out.substr(0, out.find('\n'));
 }
 
 std::string shellQuoted(const std::string& s) { return "'" + s + "'"; }
@@ -40,14 +48,10 @@ std::string probeJail(const sandbox::ProcessTierConfig& cfg) {
   std::string command = shellQuoted(cfg.jail_binary) + " --root " + shellQuoted(cfg.jail_root) +
                         " --uid 65534 --gid 65534 --bind " + shellQuoted(cfg.empty_dir + ":/var/task") +
                         " -- /bin/true 2>&1";
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return "cannot run " + cfg.jail_binary;
   std::string out;
-  std::array<char, 512> buf{};
-  while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  int status = ::pclose(p);
+  int status = runCommand(command, out);
+  if (status == -1) return "cannot run " + cfg.jail_binary;
   if (status == 0) return "";
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   return out.empty() ? "exit status " + std::to_string(status) : out;
 }
 

@@ -17,7 +17,6 @@ member is required); constraint violations are 400 ValidationException.
 """
 import base64
 import concurrent.futures
-import gzip
 import http.client
 import json
 import os
@@ -31,6 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import botocore  # noqa: E402
 
+# The model the shape tables were generated from, read the way the generator reads it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "triggers"))
+from gen_lambda_shapes import load_model  # noqa: E402
 from harness import (ROLE, StratusTestCase, function_arn, log, main, make_zip,  # noqa: E402
                      unique_name)
 
@@ -43,17 +46,6 @@ DEEP = 50000
 HUGE = 1 << 20
 WORKERS = 3
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def load_model():
-    base = os.path.join(os.path.dirname(botocore.__file__), "data", "lambda", "2015-03-31")
-    for name in ("service-2.json", "service-2.json.gz"):
-        path = os.path.join(base, name)
-        if os.path.exists(path):
-            opener = gzip.open if name.endswith(".gz") else open
-            with opener(path, "rt") as f:
-                return json.load(f)
-    raise RuntimeError("no Lambda service model under " + base)
 
 
 MODEL = load_model()

@@ -87,6 +87,14 @@ size_t ProcessPool::readyCount() const {
   return n;
 }
 
+uint64_t ProcessPool::heldMb() const {
+  uint64_t mb = 0;
+  for (const Kind& k : kinds_) {
+    for (const auto& s : k.members) mb += s->footprintMb();
+  }
+  return mb;
+}
+
 void ProcessPool::refillSoon() {
   if (refill_armed_) return;
   refill_armed_ = true;

@@ -35,6 +35,8 @@ class ProcessPool {
   // different memory size for node, a /tmp size other than the default).
   std::unique_ptr<ProcessSandbox> take(const SandboxSpec& spec);
   size_t readyCount() const;
+  // Memory the pooled processes hold, as last measured (charged against the host budget).
+  uint64_t heldMb() const;
 
  private:
   struct Kind {

@@ -168,7 +168,12 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     events.on_response_too_large = [weak](std::string id) {
       if (auto c = weak.lock()) c->onTooLarge(id);
     };
-    events.on_claim_waiting = [weak] { if (auto c = weak.lock()) c->claim_waiting = true; };
+    events.on_claim_waiting = [weak] {
+      if (auto c = weak.lock()) {
+        c->claim_waiting = true;
+        c->measure();  // a pooled runtime at rest: what the pool is charged (process_pool.h)
+      }
+    };
     // Only this sandbox's uid may talk to its Runtime API: functions share the host's loopback.
     rapi = std::make_unique<rapi::RuntimeApiServer>(loop, std::move(events), uid);
     Status listening = rapi->listen();
@@ -816,5 +821,7 @@ std::unique_ptr<Sandbox> ProcessSandboxFactory::create(SandboxSpec spec) {
   }
   return std::make_unique<ProcessSandbox>(loop_, tier_, std::move(spec));
 }
+
+uint64_t ProcessSandboxFactory::heldMb() const { return pool_ ? pool_->heldMb() : 0; }
 
 }  // namespace stratus::sandbox

@@ -50,6 +50,7 @@ class ProcessSandboxFactory : public SandboxFactory {
   ProcessSandboxFactory(Loop& loop, ProcessTier& tier, ProcessPool* pool = nullptr)
       : loop_(loop), tier_(tier), pool_(pool) {}
   std::unique_ptr<Sandbox> create(SandboxSpec spec) override;
+  uint64_t heldMb() const override;
 
  private:
   Loop& loop_;

@@ -77,6 +77,9 @@ class SandboxFactory {
  public:
   virtual ~SandboxFactory() = default;
   virtual std::unique_ptr<Sandbox> create(SandboxSpec spec) = 0;
+  // Memory the factory holds outside the sandboxes it made, in MB (prewarm pools, caches,
+  // environments still being torn down): charged against the host memory budget too.
+  virtual uint64_t heldMb() const { return 0; }
 };
 
 }  // namespace stratus::sandbox

@@ -24,6 +24,9 @@ class TieredSandboxFactory : public SandboxFactory {
   TieredSandboxFactory(SandboxFactory& isolates, SandboxFactory* process, NodeTier node_default)
       : isolates_(isolates), process_(process), node_default_(node_default) {}
   std::unique_ptr<Sandbox> create(SandboxSpec spec) override;
+  uint64_t heldMb() const override {
+    return isolates_.heldMb() + (process_ ? process_->heldMb() : 0);
+  }
 
  private:
   SandboxFactory& isolates_;

@@ -5,12 +5,16 @@
 namespace stratus::scheduler {
 
 PlacementKind place(const PlacementInput& in) {
-  if (in.provisioned_idle) return PlacementKind::kProvisioned;
-  if (in.warm_idle) return PlacementKind::kWarm;
-  if (in.host_used_mb + in.cold_cost_mb <= in.host_budget_mb) return PlacementKind::kCold;
-  uint64_t over = in.host_used_mb + in.cold_cost_mb - in.host_budget_mb;
-  if (in.evictable_mb >= over) return PlacementKind::kEvictThenCold;
-  return PlacementKind::kRefuse;
+  if (in.provisioned_idle) return PlacementKind::kProvisioned;  // already charged in full
+  bool fits = in.host_used_mb + in.needed_mb <= in.host_budget_mb;
+  if (in.warm_idle) {
+    if (fits) return PlacementKind::kWarm;
+  } else if (fits) {
+    return PlacementKind::kCold;
+  }
+  uint64_t over = in.host_used_mb + in.needed_mb - in.host_budget_mb;
+  if (in.evictable_mb < over) return PlacementKind::kRefuse;
+  return in.warm_idle ? PlacementKind::kEvictThenWarm : PlacementKind::kEvictThenCold;
 }
 
 std::vector<uint64_t> chooseEvictions(std::vector<IdleCandidate> idle, uint64_t needed_mb) {

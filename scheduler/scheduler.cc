@@ -101,40 +101,43 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
   PlacementInput in;
   in.provisioned_idle = provisioned_id != 0;
   in.warm_idle = warm_id != 0;
+  in.host_used_mb = hostUsedMb();
+  in.host_budget_mb = options_.host_memory_budget_mb;
+  const uint64_t memory_mb = static_cast<uint64_t>(std::max(record.memory_mb, 0));
+  if (in.warm_idle) {
+    uint64_t charged = slots_.at(warm_id).charged_mb;
+    in.needed_mb = memory_mb > charged ? memory_mb - charged : 0;
+  } else {
+    in.needed_mb = memory_mb;
+  }
   std::vector<IdleCandidate> idle;
-  if (!in.provisioned_idle && !in.warm_idle) {
-    // Only a cold start needs the host's memory picture: the warm path stays O(own slots).
-    in.host_used_mb = hostUsedMb();
-    in.host_budget_mb = options_.host_memory_budget_mb;
-    in.cold_cost_mb = options_.cold_cost_mb;
-    for (const auto& [id, s] : slots_) {
-      if (!s.busy && s.ready && s.provisioned_for.empty()) {
-        uint64_t mb = s.sandbox->footprintMb();
-        idle.push_back({id, mb, s.last_used_ms});
-        in.evictable_mb += mb;
-      }
-    }
+  if (!in.provisioned_idle && in.host_used_mb + in.needed_mb > in.host_budget_mb) {
+    // Only a call that does not fit needs the idle picture: the usual path stays O(own slots).
+    idle = evictable(warm_id);
+    for (const IdleCandidate& c : idle) in.evictable_mb += c.footprint_mb;
   }
 
-  switch (scheduler::place(in)) {
+  PlacementKind kind = scheduler::place(in);
+  if (kind == PlacementKind::kEvictThenWarm || kind == PlacementKind::kEvictThenCold) {
+    uint64_t over = in.host_used_mb + in.needed_mb - in.host_budget_mb;
+    for (uint64_t id : chooseEvictions(std::move(idle), over)) dropSlot(id);
+  }
+  switch (kind) {
     case PlacementKind::kProvisioned:
       return run(provisioned_id, std::move(call), std::move(lease), std::move(done));
     case PlacementKind::kWarm:
+    case PlacementKind::kEvictThenWarm:
       return run(warm_id, std::move(call), std::move(lease), std::move(done));
     case PlacementKind::kRefuse:
       logWarn("host memory budget of " + std::to_string(options_.host_memory_budget_mb) +
               " MB is full; throttling " + record.name);
       return done(hostFull());
-    case PlacementKind::kEvictThenCold: {
-      uint64_t over = in.host_used_mb + in.cold_cost_mb - in.host_budget_mb;
-      for (uint64_t id : chooseEvictions(std::move(idle), over)) dropSlot(id);
-      break;
-    }
     case PlacementKind::kCold:
+    case PlacementKind::kEvictThenCold:
       break;
   }
   FunctionRecord copy = record;
-  uint64_t promised = options_.cold_cost_mb;
+  uint64_t promised = memory_mb;
   pending_cold_mb_ += promised;
   withBundle(record, [this, alive = alive_, copy, promised, call = std::move(call),
                       lease = std::move(lease), done = std::move(done)](Result<std::string> bundle) mutable {
@@ -151,6 +154,7 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
   Slot& slot = slots_.at(slot_id);
   slot.busy = true;
   slot.last_used_ms = clock_.nowMs();
+  recharge(slot);
   std::string version = slot.version;
   sandbox::InvokeRequest req{call.request_id, std::move(call.payload),
                              std::move(call.invoked_function_arn),
@@ -166,6 +170,7 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
       s.busy = false;
       s.ready = true;
       s.last_used_ms = clock_.nowMs();
+      recharge(s);
       // Busy (a process runtime settling after an error) still counts: placement waits for idle.
       bool reusable = s.sandbox->state() != sandbox::SandboxState::kCondemned;
       if (s.provisioned_for.empty()) {
@@ -213,7 +218,8 @@ uint64_t Scheduler::addSlot(const FunctionRecord& record, const std::string& bun
   slot.provisioned_for = provisioned_for;
   slot.generation = record.generation;
   slot.last_used_ms = clock_.nowMs();
-  slots_.emplace(id, std::move(slot));
+  slot.memory_mb = static_cast<uint64_t>(std::max(record.memory_mb, 0));
+  recharge(slots_.emplace(id, std::move(slot)).first->second);
   function_slots_[record.name].push_back(id);
   return id;
 }
@@ -222,6 +228,7 @@ void Scheduler::dropSlot(uint64_t id) {
   auto it = slots_.find(id);
   if (it == slots_.end()) return;
   if (!it->second.busy) it->second.sandbox->condemn();
+  charged_mb_ -= it->second.charged_mb;
   auto fs = function_slots_.find(it->second.function);
   if (fs != function_slots_.end()) {
     auto& v = fs->second;
@@ -329,6 +336,7 @@ void Scheduler::provision(const std::string& function, const std::string& qualif
           return;
         }
         it->second.ready = true;
+        recharge(it->second);
       });
     }
   });
@@ -395,10 +403,26 @@ size_t Scheduler::busyCount(const std::string& function_name) const {
   return slotsOf(function_name, [](const Slot& s) { return s.busy; }).size();
 }
 
+void Scheduler::recharge(Slot& slot) {
+  uint64_t measured = slot.sandbox->footprintMb();
+  bool may_grow = slot.busy || !slot.ready || !slot.provisioned_for.empty();
+  uint64_t charge = may_grow ? std::max(measured, slot.memory_mb) : measured;
+  charged_mb_ = charged_mb_ - slot.charged_mb + charge;
+  slot.charged_mb = charge;
+}
+
+std::vector<IdleCandidate> Scheduler::evictable(uint64_t keep) const {
+  std::vector<IdleCandidate> out;
+  for (const auto& [id, s] : slots_) {
+    if (id != keep && !s.busy && s.ready && s.provisioned_for.empty()) {
+      out.push_back({id, s.charged_mb, s.last_used_ms});
+    }
+  }
+  return out;
+}
+
 uint64_t Scheduler::hostUsedMb() const {
-  uint64_t mb = pending_cold_mb_;
-  for (const auto& [id, s] : slots_) mb += s.sandbox->footprintMb();
-  return mb;
+  return pending_cold_mb_ + charged_mb_ + factory_.heldMb();
 }
 
 }  // namespace stratus::scheduler

@@ -21,6 +21,7 @@
 #include "scheduler/alias_router.h"
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
+#include "scheduler/placement.h"
 
 namespace stratus::scheduler {
 
@@ -29,8 +30,7 @@ struct SchedulerOptions {
   std::string account_id = "000000000000";
   int64_t idle_timeout_ms = 10 * 60 * 1000;  // Lambda keeps idle environments for minutes
   int64_t reap_interval_ms = 5000;
-  uint64_t host_memory_budget_mb = 8192;
-  uint64_t cold_cost_mb = 8;  // expected footprint of a sandbox not yet measured
+  uint64_t host_memory_budget_mb = 8192;  // what placement.h charges against
 };
 
 struct InvokeCall {
@@ -61,7 +61,7 @@ class Scheduler {
  public:
   Scheduler(Loop& loop, FunctionRegistry& registry, layers::CodeStore& code,
             sandbox::SandboxFactory& factory, ConcurrencyLimiter& limiter,
-            SchedulerOptions options, const Clock& clock = SystemClock::instance(),
+            SchedulerOptions options, const Clock& clock = MonotonicClock::instance(),
             AliasRouter router = AliasRouter());
   ~Scheduler();
 
@@ -87,6 +87,7 @@ class Scheduler {
 
   size_t idleCount(const std::string& function_name) const;
   size_t busyCount(const std::string& function_name) const;
+  // Memory charged against the budget now (placement.h): sandboxes and the factory's pools.
   uint64_t hostUsedMb() const;
 
  private:
@@ -99,6 +100,8 @@ class Scheduler {
     int64_t last_used_ms = 0;
     bool busy = false;
     bool ready = false;  // initialised (after prestart or a first invoke)
+    uint64_t memory_mb = 0;   // its MemorySize
+    uint64_t charged_mb = 0;  // its part of charged_mb_ (placement.h)
   };
   struct ProvisionedGroup {
     std::string version;
@@ -117,6 +120,10 @@ class Scheduler {
   uint64_t addSlot(const FunctionRecord& record, const std::string& bundle_dir,
                    const std::string& provisioned_for);
   void dropSlot(uint64_t id);
+  // Recomputes a slot's charge after its state changed (busy, ready) and updates the total.
+  void recharge(Slot& slot);
+  // The idle on-demand sandboxes placement may evict, but not `keep`.
+  std::vector<IdleCandidate> evictable(uint64_t keep) const;
   // Drops sandboxes found dead (their process exited), replacing provisioned ones.
   void dropDead(const std::vector<uint64_t>& ids);
   // The ids of `function`'s slots that satisfy `pred`: a copy, so callers may drop them.
@@ -142,6 +149,7 @@ class Scheduler {
   // Memory promised to cold starts that are still finding their bundle: counted in the budget
   // so a burst of first starts cannot overshoot it.
   uint64_t pending_cold_mb_ = 0;
+  uint64_t charged_mb_ = 0;  // the sum of the slots' charged_mb
   Timer reaper_;
   // Invocations still running hold this; they drop their results quietly once it is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -26,6 +26,10 @@ class ApiCall {
   std::string query(const std::string& name) const;
   std::vector<std::string> queryAll(const std::string& name) const;
   bool hasQuery(const std::string& name) const { return query_.count(name) > 0; }
+  const std::multimap<std::string, std::string>& queryMap() const { return query_; }
+  // The operation's query-string and header members, decoded and validated from the model
+  // before the handler runs (request_decoder.h decodeParameters): typed reads cannot fail.
+  nlohmann::json parameters = nlohmann::json::object();
 
   // Moves the body out, for a decoder that runs off the loop (decoded_call.h); the request's
   // body is empty afterwards. Bodies are decoded through lambda_requests.h, never read as

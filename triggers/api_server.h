@@ -8,6 +8,7 @@
 
 #include "runtime/base/http_server.h"
 #include "triggers/api_context.h"
+#include "triggers/request_shape.h"
 
 namespace stratus::triggers {
 
@@ -25,9 +26,14 @@ class ApiServer {
   struct Route {
     std::string method;
     std::vector<std::string> segments;  // "{}" marks a parameter
+    std::string query_key, query_value;  // a query parameter the route requires, if any
+    const OperationParameters* parameters;  // its query/header members; nullptr: Stratus's own
     RouteHandler handler;
   };
-  void add(const std::string& method, const std::string& pattern, RouteHandler handler);
+  // `operation` names the model's operation whose query-string and header parameters are
+  // decoded before `handler` runs (request_shape.h); "" for Stratus's own routes.
+  void add(const std::string& method, const std::string& pattern, const std::string& operation,
+           RouteHandler handler);
   void dispatch(HttpRequest&& request, HttpRespond respond);
 
   ApiContext context_;

@@ -21,11 +21,7 @@ int provisionedTotal(const scheduler::FunctionState& state) {
 // The qualifier a provisioned-concurrency call names: an alias or a published version.
 Result<std::string> provisionedQualifier(ApiContext& ctx, const ApiCall& call,
                                          const scheduler::FunctionState& state, bool putting) {
-  std::string q = call.query("Qualifier");
-  if (q.empty()) {
-    return Error::validation("1 validation error detected: Value null at 'qualifier' failed to "
-                             "satisfy constraint: Member must not be null");
-  }
+  std::string q = call.query("Qualifier");  // required and non-empty: checked from the model
   if (q == "$LATEST") {
     return Error::invalidParameter(
         putting ? "Provisioned Concurrency Configs cannot be applied to unpublished function versions."

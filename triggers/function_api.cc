@@ -169,9 +169,7 @@ void getFunctionConfiguration(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void listFunctions(ApiContext& ctx, const ApiCallPtr& call) {
-  auto max = maxItemsFromQuery(*call);
-  if (!max.ok()) return call->fail(max.error());
-  size_t max_items = *max;
+  size_t max_items = maxItemsFromQuery(*call);
   std::string marker;
   if (call->hasQuery("Marker")) {
     auto decoded = base64Decode(call->query("Marker"));

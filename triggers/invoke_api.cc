@@ -105,14 +105,8 @@ void dispatchEvent(ApiContext& ctx, scheduler::InvokeCall call) {
 }  // namespace
 
 void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
-  std::string type = call->request().header("x-amz-invocation-type");
-  if (type.empty()) type = "RequestResponse";
-  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
-    return call->fail(Error::validation(
-        "1 validation error detected: Value '" + type +
-        "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value "
-        "set: [Event, RequestResponse, DryRun]"));
-  }
+  // Checked against the model's enum before the handler ran (ApiCall::parameters).
+  std::string type = call->parameters.value("InvocationType", std::string("RequestResponse"));
   auto prepared =
       prepare(ctx, *call, type == "Event" ? kAsyncPayloadMax : kSyncPayloadMax, type);
   if (!prepared.ok()) return call->fail(prepared.error());
@@ -137,7 +131,7 @@ void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
       return call->replyEmpty(202);
     }
 
-    bool want_tail = call->request().header("x-amz-log-type") == "Tail";
+    bool want_tail = call->parameters.value("LogType", std::string()) == "Tail";
     ctx.scheduler.invoke(std::move(invoke), [call, want_tail](Result<scheduler::InvokeOutput> out) {
       answeringFaults(call, "invocation result", [&] {
         if (!out.ok()) return call->fail(out.error());

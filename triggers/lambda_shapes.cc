@@ -90,6 +90,17 @@ extern const Shape kPutFunctionConcurrencyRequest;
 extern const Shape kPositiveInteger;
 extern const Shape kPutProvisionedConcurrencyConfigRequest;
 extern const Shape kTagResourceRequest;
+extern const Shape kMasterRegion;
+extern const Shape kFunctionVersion;
+extern const Shape kMaxListItems;
+extern const Shape kNumericLatestPublishedOrAliasQualifier;
+extern const Shape kInvocationType;
+extern const Shape kLogType;
+extern const Shape kDurableExecutionName;
+extern const Shape kTenantId;
+extern const Shape kQualifier;
+extern const Shape kMaxProvisionedConcurrencyConfigListItems;
+extern const Shape kTagKeyList;
 
 const Shape kFunctionName = {.name = "FunctionName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 140.0, .pattern = "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", .checked_by_handler = true};  // constraints checked by the handler (UNCHECKED)
 constexpr const char* kEnumRuntime[] = {"nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0"};
@@ -336,8 +347,204 @@ const ShapeMember kMembersTagResourceRequest[] = {
     {"Tags", &kTags, true},
 };
 const Shape kTagResourceRequest = {.name = "TagResourceRequest", .type = ShapeType::kStructure, .members = kMembersTagResourceRequest};
+const Shape kMasterRegion = {.name = "MasterRegion", .type = ShapeType::kString, .pattern = "ALL|[a-z]{2}(-gov)?-[a-z]+-\\d{1}"};
+constexpr const char* kEnumFunctionVersion[] = {"ALL"};
+const Shape kFunctionVersion = {.name = "FunctionVersion", .type = ShapeType::kString, .enum_values = kEnumFunctionVersion};
+const Shape kMaxListItems = {.name = "MaxListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 10000.0};
+const Shape kNumericLatestPublishedOrAliasQualifier = {.name = "NumericLatestPublishedOrAliasQualifier", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 128.0, .pattern = "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+"};
+constexpr const char* kEnumInvocationType[] = {"Event", "RequestResponse", "DryRun"};
+const Shape kInvocationType = {.name = "InvocationType", .type = ShapeType::kString, .enum_values = kEnumInvocationType};
+constexpr const char* kEnumLogType[] = {"None", "Tail"};
+const Shape kLogType = {.name = "LogType", .type = ShapeType::kString, .enum_values = kEnumLogType};
+const Shape kDurableExecutionName = {.name = "DurableExecutionName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 64.0, .pattern = "[a-zA-Z0-9-_]+"};
+const Shape kTenantId = {.name = "TenantId", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 256.0, .pattern = "[a-zA-Z0-9\\._:\\/=+\\-@ ]+"};
+const Shape kQualifier = {.name = "Qualifier", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 128.0, .pattern = "(|[a-zA-Z0-9$_-]+)"};
+const Shape kMaxProvisionedConcurrencyConfigListItems = {.name = "MaxProvisionedConcurrencyConfigListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
+const Shape kTagKeyList = {.name = "TagKeyList", .type = ShapeType::kList, .member = &kTagKey};
+
+const Shape kParamsCreateFunction = {.name = "CreateFunctionParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationCreateFunction = {&kParamsCreateFunction, {}};
+const ShapeMember kParamMembersListFunctions[] = {
+    {"MasterRegion", &kMasterRegion, false},
+    {"FunctionVersion", &kFunctionVersion, false},
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxListItems, false},
+};
+const ParameterBinding kBindingsListFunctions[] = {
+    {"MasterRegion", "MasterRegion", ParamLocation::kQuery},
+    {"FunctionVersion", "FunctionVersion", ParamLocation::kQuery},
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListFunctions = {.name = "ListFunctionsParameters", .type = ShapeType::kStructure, .members = kParamMembersListFunctions};
+const OperationParameters kOperationListFunctions = {&kParamsListFunctions, kBindingsListFunctions};
+const ShapeMember kParamMembersGetFunction[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsGetFunction[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsGetFunction = {.name = "GetFunctionParameters", .type = ShapeType::kStructure, .members = kParamMembersGetFunction};
+const OperationParameters kOperationGetFunction = {&kParamsGetFunction, kBindingsGetFunction};
+const ShapeMember kParamMembersDeleteFunction[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsDeleteFunction[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsDeleteFunction = {.name = "DeleteFunctionParameters", .type = ShapeType::kStructure, .members = kParamMembersDeleteFunction};
+const OperationParameters kOperationDeleteFunction = {&kParamsDeleteFunction, kBindingsDeleteFunction};
+const ShapeMember kParamMembersGetFunctionConfiguration[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsGetFunctionConfiguration[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsGetFunctionConfiguration = {.name = "GetFunctionConfigurationParameters", .type = ShapeType::kStructure, .members = kParamMembersGetFunctionConfiguration};
+const OperationParameters kOperationGetFunctionConfiguration = {&kParamsGetFunctionConfiguration, kBindingsGetFunctionConfiguration};
+const Shape kParamsUpdateFunctionConfiguration = {.name = "UpdateFunctionConfigurationParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationUpdateFunctionConfiguration = {&kParamsUpdateFunctionConfiguration, {}};
+const Shape kParamsUpdateFunctionCode = {.name = "UpdateFunctionCodeParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationUpdateFunctionCode = {&kParamsUpdateFunctionCode, {}};
+const ShapeMember kParamMembersInvoke[] = {
+    {"InvocationType", &kInvocationType, false},
+    {"LogType", &kLogType, false},
+    {"ClientContext", &kString, false},
+    {"DurableExecutionName", &kDurableExecutionName, false},
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+    {"TenantId", &kTenantId, false},
+};
+const ParameterBinding kBindingsInvoke[] = {
+    {"InvocationType", "x-amz-invocation-type", ParamLocation::kHeader},
+    {"LogType", "x-amz-log-type", ParamLocation::kHeader},
+    {"ClientContext", "x-amz-client-context", ParamLocation::kHeader},
+    {"DurableExecutionName", "x-amz-durable-execution-name", ParamLocation::kHeader},
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+    {"TenantId", "x-amz-tenant-id", ParamLocation::kHeader},
+};
+const Shape kParamsInvoke = {.name = "InvokeParameters", .type = ShapeType::kStructure, .members = kParamMembersInvoke};
+const OperationParameters kOperationInvoke = {&kParamsInvoke, kBindingsInvoke};
+const Shape kParamsInvokeAsync = {.name = "InvokeAsyncParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationInvokeAsync = {&kParamsInvokeAsync, {}};
+const Shape kParamsPublishVersion = {.name = "PublishVersionParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationPublishVersion = {&kParamsPublishVersion, {}};
+const ShapeMember kParamMembersListVersionsByFunction[] = {
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxListItems, false},
+};
+const ParameterBinding kBindingsListVersionsByFunction[] = {
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListVersionsByFunction = {.name = "ListVersionsByFunctionParameters", .type = ShapeType::kStructure, .members = kParamMembersListVersionsByFunction};
+const OperationParameters kOperationListVersionsByFunction = {&kParamsListVersionsByFunction, kBindingsListVersionsByFunction};
+const Shape kParamsCreateAlias = {.name = "CreateAliasParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationCreateAlias = {&kParamsCreateAlias, {}};
+const ShapeMember kParamMembersListAliases[] = {
+    {"FunctionVersion", &kVersionWithLatestPublished, false},
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxListItems, false},
+};
+const ParameterBinding kBindingsListAliases[] = {
+    {"FunctionVersion", "FunctionVersion", ParamLocation::kQuery},
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListAliases = {.name = "ListAliasesParameters", .type = ShapeType::kStructure, .members = kParamMembersListAliases};
+const OperationParameters kOperationListAliases = {&kParamsListAliases, kBindingsListAliases};
+const Shape kParamsGetAlias = {.name = "GetAliasParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationGetAlias = {&kParamsGetAlias, {}};
+const Shape kParamsUpdateAlias = {.name = "UpdateAliasParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationUpdateAlias = {&kParamsUpdateAlias, {}};
+const Shape kParamsDeleteAlias = {.name = "DeleteAliasParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationDeleteAlias = {&kParamsDeleteAlias, {}};
+const Shape kParamsPutFunctionConcurrency = {.name = "PutFunctionConcurrencyParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationPutFunctionConcurrency = {&kParamsPutFunctionConcurrency, {}};
+const Shape kParamsGetFunctionConcurrency = {.name = "GetFunctionConcurrencyParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationGetFunctionConcurrency = {&kParamsGetFunctionConcurrency, {}};
+const Shape kParamsDeleteFunctionConcurrency = {.name = "DeleteFunctionConcurrencyParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationDeleteFunctionConcurrency = {&kParamsDeleteFunctionConcurrency, {}};
+const ShapeMember kParamMembersPutProvisionedConcurrencyConfig[] = {
+    {"Qualifier", &kQualifier, true},
+};
+const ParameterBinding kBindingsPutProvisionedConcurrencyConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsPutProvisionedConcurrencyConfig = {.name = "PutProvisionedConcurrencyConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersPutProvisionedConcurrencyConfig};
+const OperationParameters kOperationPutProvisionedConcurrencyConfig = {&kParamsPutProvisionedConcurrencyConfig, kBindingsPutProvisionedConcurrencyConfig};
+const ShapeMember kParamMembersGetProvisionedConcurrencyConfig[] = {
+    {"Qualifier", &kQualifier, true},
+};
+const ParameterBinding kBindingsGetProvisionedConcurrencyConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsGetProvisionedConcurrencyConfig = {.name = "GetProvisionedConcurrencyConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersGetProvisionedConcurrencyConfig};
+const OperationParameters kOperationGetProvisionedConcurrencyConfig = {&kParamsGetProvisionedConcurrencyConfig, kBindingsGetProvisionedConcurrencyConfig};
+const ShapeMember kParamMembersDeleteProvisionedConcurrencyConfig[] = {
+    {"Qualifier", &kQualifier, true},
+};
+const ParameterBinding kBindingsDeleteProvisionedConcurrencyConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsDeleteProvisionedConcurrencyConfig = {.name = "DeleteProvisionedConcurrencyConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersDeleteProvisionedConcurrencyConfig};
+const OperationParameters kOperationDeleteProvisionedConcurrencyConfig = {&kParamsDeleteProvisionedConcurrencyConfig, kBindingsDeleteProvisionedConcurrencyConfig};
+const ShapeMember kParamMembersListProvisionedConcurrencyConfigs[] = {
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxProvisionedConcurrencyConfigListItems, false},
+};
+const ParameterBinding kBindingsListProvisionedConcurrencyConfigs[] = {
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListProvisionedConcurrencyConfigs = {.name = "ListProvisionedConcurrencyConfigsParameters", .type = ShapeType::kStructure, .members = kParamMembersListProvisionedConcurrencyConfigs};
+const OperationParameters kOperationListProvisionedConcurrencyConfigs = {&kParamsListProvisionedConcurrencyConfigs, kBindingsListProvisionedConcurrencyConfigs};
+const Shape kParamsGetAccountSettings = {.name = "GetAccountSettingsParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationGetAccountSettings = {&kParamsGetAccountSettings, {}};
+const Shape kParamsTagResource = {.name = "TagResourceParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationTagResource = {&kParamsTagResource, {}};
+const Shape kParamsListTags = {.name = "ListTagsParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationListTags = {&kParamsListTags, {}};
+const ShapeMember kParamMembersUntagResource[] = {
+    {"TagKeys", &kTagKeyList, true},
+};
+const ParameterBinding kBindingsUntagResource[] = {
+    {"TagKeys", "tagKeys", ParamLocation::kQuery},
+};
+const Shape kParamsUntagResource = {.name = "UntagResourceParameters", .type = ShapeType::kStructure, .members = kParamMembersUntagResource};
+const OperationParameters kOperationUntagResource = {&kParamsUntagResource, kBindingsUntagResource};
 
 }  // namespace lambda_model
+
+const OperationParameters* requestParameters(std::string_view operation) {
+  if (operation == "CreateFunction") return &lambda_model::kOperationCreateFunction;
+  if (operation == "ListFunctions") return &lambda_model::kOperationListFunctions;
+  if (operation == "GetFunction") return &lambda_model::kOperationGetFunction;
+  if (operation == "DeleteFunction") return &lambda_model::kOperationDeleteFunction;
+  if (operation == "GetFunctionConfiguration") return &lambda_model::kOperationGetFunctionConfiguration;
+  if (operation == "UpdateFunctionConfiguration") return &lambda_model::kOperationUpdateFunctionConfiguration;
+  if (operation == "UpdateFunctionCode") return &lambda_model::kOperationUpdateFunctionCode;
+  if (operation == "Invoke") return &lambda_model::kOperationInvoke;
+  if (operation == "InvokeAsync") return &lambda_model::kOperationInvokeAsync;
+  if (operation == "PublishVersion") return &lambda_model::kOperationPublishVersion;
+  if (operation == "ListVersionsByFunction") return &lambda_model::kOperationListVersionsByFunction;
+  if (operation == "CreateAlias") return &lambda_model::kOperationCreateAlias;
+  if (operation == "ListAliases") return &lambda_model::kOperationListAliases;
+  if (operation == "GetAlias") return &lambda_model::kOperationGetAlias;
+  if (operation == "UpdateAlias") return &lambda_model::kOperationUpdateAlias;
+  if (operation == "DeleteAlias") return &lambda_model::kOperationDeleteAlias;
+  if (operation == "PutFunctionConcurrency") return &lambda_model::kOperationPutFunctionConcurrency;
+  if (operation == "GetFunctionConcurrency") return &lambda_model::kOperationGetFunctionConcurrency;
+  if (operation == "DeleteFunctionConcurrency") return &lambda_model::kOperationDeleteFunctionConcurrency;
+  if (operation == "PutProvisionedConcurrencyConfig") return &lambda_model::kOperationPutProvisionedConcurrencyConfig;
+  if (operation == "GetProvisionedConcurrencyConfig") return &lambda_model::kOperationGetProvisionedConcurrencyConfig;
+  if (operation == "DeleteProvisionedConcurrencyConfig") return &lambda_model::kOperationDeleteProvisionedConcurrencyConfig;
+  if (operation == "ListProvisionedConcurrencyConfigs") return &lambda_model::kOperationListProvisionedConcurrencyConfigs;
+  if (operation == "GetAccountSettings") return &lambda_model::kOperationGetAccountSettings;
+  if (operation == "TagResource") return &lambda_model::kOperationTagResource;
+  if (operation == "ListTags") return &lambda_model::kOperationListTags;
+  if (operation == "UntagResource") return &lambda_model::kOperationUntagResource;
+  return nullptr;
+}
 
 const Shape* requestShape(std::string_view operation) {
   if (operation == "CreateFunction") return &lambda_model::kCreateFunctionRequest;

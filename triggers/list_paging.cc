@@ -10,30 +10,16 @@ namespace {
 constexpr size_t kPageMax = 50;
 }
 
-Result<size_t> maxItemsFromQuery(const ApiCall& call) {
-  if (!call.hasQuery("MaxItems")) return kPageMax;
-  const std::string text = call.query("MaxItems");
-  long n = 0;
-  try {
-    size_t used = 0;
-    n = std::stol(text, &used);
-    if (used != text.size()) n = 0;
-  } catch (...) {
-    n = 0;
-  }
-  if (n < 1 || n > 10000) {
-    return Error::validation("1 validation error detected: Value '" + text +
-                             "' at 'maxItems' failed to satisfy constraint: Member must have "
-                             "value between 1 and 10000");
-  }
-  return std::min<size_t>(static_cast<size_t>(n), kPageMax);
+size_t maxItemsFromQuery(const ApiCall& call) {
+  // Decoded and bounds-checked from the model before the handler ran (MaxListItems 1-10000).
+  auto it = call.parameters.find("MaxItems");
+  if (it == call.parameters.end() || !it->is_number_integer()) return kPageMax;
+  return std::min<size_t>(static_cast<size_t>(std::max<int64_t>(1, it->get<int64_t>())), kPageMax);
 }
 
 Result<ListPage> ListPage::fromQuery(const ApiCall& call) {
   ListPage page;
-  auto max = maxItemsFromQuery(call);
-  if (!max.ok()) return max.error();
-  page.max_items = *max;
+  page.max_items = maxItemsFromQuery(call);
   if (call.hasQuery("Marker")) {
     auto decoded = base64Decode(call.query("Marker"));
     size_t pos = 0;

@@ -18,7 +18,7 @@ struct ListPage {
   static std::string markerFor(size_t position);
 };
 
-// MaxItems alone (ListFunctions pages by name instead of position).
-Result<size_t> maxItemsFromQuery(const ApiCall& call);
+// MaxItems alone (ListFunctions pages by name instead of position), from the decoded parameters.
+size_t maxItemsFromQuery(const ApiCall& call);
 
 }  // namespace stratus::triggers

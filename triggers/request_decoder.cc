@@ -1,6 +1,8 @@
 #include "triggers/request_decoder.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -304,7 +306,86 @@ void validate(const nlohmann::json& v, const Shape& s, const std::string& path, 
   }
 }
 
+// A parameter's text as its shape's JSON type; nullopt when it is not one.
+std::optional<nlohmann::json> fromText(const std::string& text, const Shape& s) {
+  switch (s.type) {
+    case ShapeType::kInteger:
+    case ShapeType::kLong: {
+      // Only plain decimal integers ("-12"; not "+1", " 1", "1.0", "0x1"), in the type's range.
+      size_t digits = text.size() - (!text.empty() && text[0] == '-');
+      if (digits == 0 || digits > 19 ||
+          text.find_first_not_of("0123456789", text.size() - digits) != std::string::npos) {
+        return std::nullopt;
+      }
+      errno = 0;
+      long long n = std::strtoll(text.c_str(), nullptr, 10);
+      if (errno == ERANGE) return std::nullopt;
+      if (s.type == ShapeType::kInteger && (n < INT32_MIN || n > INT32_MAX)) return std::nullopt;
+      return nlohmann::json(static_cast<int64_t>(n));
+    }
+    case ShapeType::kBoolean:
+      if (text == "true") return nlohmann::json(true);
+      if (text == "false") return nlohmann::json(false);
+      return std::nullopt;
+    case ShapeType::kDouble: {
+      if (text.empty()) return std::nullopt;
+      char* end = nullptr;
+      double d = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size()) return std::nullopt;
+      return nlohmann::json(d);
+    }
+    case ShapeType::kString:
+    case ShapeType::kBlob:
+      return nlohmann::json(text);
+    default:
+      return std::nullopt;  // no Lambda parameter is a timestamp, map or structure
+  }
+}
+
+Error parameterTypeError(const std::string& text, const Shape& s, const std::string& path) {
+  return serializationError("Cannot convert '" + text + "' to " + targetName(s.type), path);
+}
+
 }  // namespace
+
+Result<nlohmann::json> decodeParameters(const OperationParameters& operation,
+                                        const std::multimap<std::string, std::string>& query,
+                                        const std::map<std::string, std::string>& headers) {
+  const auto& members = operation.shape->members;
+  nlohmann::json doc = nlohmann::json::object();
+  for (size_t i = 0; i < operation.bindings.size() && i < members.size(); ++i) {
+    const ParameterBinding& b = operation.bindings[i];
+    const Shape& shape = *members[i].shape;
+    std::string path = camel(members[i].name);
+    std::vector<const std::string*> values;
+    if (b.location == ParamLocation::kHeader) {
+      auto it = headers.find(b.wire);
+      if (it != headers.end()) values.push_back(&it->second);
+    } else {
+      auto [lo, hi] = query.equal_range(b.wire);
+      for (auto it = lo; it != hi; ++it) values.push_back(&it->second);
+    }
+    if (values.empty()) continue;
+    if (shape.type == ShapeType::kList) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const std::string* v : values) {
+        auto typed = fromText(*v, *shape.member);
+        if (!typed) return parameterTypeError(*v, *shape.member, path);
+        list.push_back(std::move(*typed));
+      }
+      doc[b.member] = std::move(list);
+    } else {
+      auto typed = fromText(*values.front(), shape);  // a repeated scalar: the first counts
+      if (!typed) return parameterTypeError(*values.front(), shape, path);
+      doc[b.member] = std::move(*typed);
+    }
+  }
+  Violations violations;
+  validate(doc, *operation.shape, "", 0, violations);
+  Status s = violations.status();
+  if (!s.ok()) return s.error();
+  return doc;
+}
 
 Result<nlohmann::json> decodeDocument(nlohmann::json document, const Shape& shape) {
   if (!document.is_object()) return serializationError(mismatch(document, shape), "");

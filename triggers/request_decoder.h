@@ -27,6 +27,8 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +49,18 @@ constexpr size_t kBodyMaxDepth = 128;
 // Parses and checks `body` (empty means {}) against `shape`. The result holds only the shape's
 // members, each of its shape's JSON type, nulls dropped: typed reads of it cannot fail.
 Result<nlohmann::json> decodeBody(std::string_view body, const Shape& shape);
+
+// The same three steps for an operation's query-string and header members (request_shape.h
+// requestParameters), which arrive as text: each is converted to its shape's type first (an
+// integer or boolean that is not one: 400 SerializationException, which Smithy's restJson1
+// malformed-request tests expect of query strings and headers too: RestJsonQueryInteger-
+// MalformedValueRejected, RestJsonHeaderBooleanMalformedValueRejected), a list member takes
+// every value of its repeated key ("tagKeys=a&tagKeys=b"), then the constraints are checked as
+// a body's are ("Value '0' at 'maxItems' failed to satisfy constraint: ..."). The result is an
+// object of the members present, each of its shape's JSON type. `headers` are lower-cased.
+Result<nlohmann::json> decodeParameters(const OperationParameters& operation,
+                                        const std::multimap<std::string, std::string>& query,
+                                        const std::map<std::string, std::string>& headers);
 
 // Step 2 and 3 on an already parsed document (tests, and decodeBody itself).
 Result<nlohmann::json> decodeDocument(nlohmann::json document, const Shape& shape);

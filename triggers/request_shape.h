@@ -56,6 +56,26 @@ struct Shape {
 // operation takes no JSON body or is not in the table.
 const Shape* requestShape(std::string_view operation);
 
+// Where a parameter travels outside the body. Header wire names are lower case (HttpRequest's
+// header map is).
+enum class ParamLocation { kQuery, kHeader };
+
+struct ParameterBinding {
+  const char* member;  // the model's member name, e.g. "MaxItems"
+  const char* wire;    // the query-string key or header name, e.g. "x-amz-invocation-type"
+  ParamLocation location;
+};
+
+// An operation's query-string and header members: a structure shape of them (validated like a
+// body, paths camelCased: 'maxItems') and, member by member, where each is read from.
+struct OperationParameters {
+  const Shape* shape;
+  std::span<const ParameterBinding> bindings;  // in shape->members' order
+};
+
+// nullptr when the front door does not serve `operation` ("ListFunctions").
+const OperationParameters* requestParameters(std::string_view operation);
+
 // The botocore version the tables were generated from (tests compare it with theirs).
 extern const char* const kShapesBotocoreVersion;
 

@@ -84,6 +84,24 @@ bool layerVersionArn(std::string_view s) {
   return allDigits(s);
 }
 
+// -[a-z]+-\d : a region's tail ("-west-1").
+bool regionTail(std::string_view s) {
+  if (!take(s, "-") || s.size() < 3 || s[s.size() - 2] != '-' || !isDigit(s.back())) return false;
+  for (char c : s.substr(0, s.size() - 2)) {
+    if (c < 'a' || c > 'z') return false;
+  }
+  return true;
+}
+
+// [a-z]{2}(-gov)?-[a-z]+-\d{1}
+bool masterRegion(std::string_view s) {
+  auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  if (s.size() < 2 || !lower(s[0]) || !lower(s[1])) return false;
+  s.remove_prefix(2);
+  if (regionTail(s)) return true;
+  return take(s, "-gov") && regionTail(s);
+}
+
 bool handler(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
@@ -107,6 +125,17 @@ PatternCheck checkPattern(const Shape& shape, std::string_view v) {
     ok = v.size() >= 2 && isAlpha(v[0]) && allOf(v.substr(1), "_");
   } else if (name == "Alias") {  // (?!^[0-9]+$)([a-zA-Z0-9-_]+)
     ok = allOf(v, "-_") && !allDigits(v);
+  } else if (name == "NumericLatestPublishedOrAliasQualifier") {
+    // \$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+
+    ok = v == "$LATEST.PUBLISHED" || allOf(v, "-_$");
+  } else if (name == "Qualifier") {  // (|[a-zA-Z0-9$_-]+)
+    ok = allOf(v, "$_-", 0);
+  } else if (name == "MasterRegion") {  // ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1}
+    ok = v == "ALL" || masterRegion(v);
+  } else if (name == "DurableExecutionName") {  // [a-zA-Z0-9-_]+
+    ok = allOf(v, "-_");
+  } else if (name == "TenantId") {  // [a-zA-Z0-9\._:\/=+\-@ ]+
+    ok = allOf(v, "._:/=+-@ ");
   } else if (name == "VersionWithLatestPublished") {  // (\$LATEST(\.PUBLISHED)?|[0-9]+)
     ok = v == "$LATEST" || v == "$LATEST.PUBLISHED" || allDigits(v);
   } else if (name == "AdditionalVersion") {  // [0-9]+

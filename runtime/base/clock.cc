@@ -13,6 +13,13 @@ SystemClock& SystemClock::instance() {
   return clock;
 }
 
+int64_t MonotonicClock::nowMs() const { return static_cast<int64_t>(monotonicMs()); }
+
+MonotonicClock& MonotonicClock::instance() {
+  static MonotonicClock clock;
+  return clock;
+}
+
 int64_t epochMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

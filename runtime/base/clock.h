@@ -10,13 +10,22 @@ namespace stratus {
 class Clock {
  public:
   virtual ~Clock() = default;
-  virtual int64_t nowMs() const = 0;  // wall clock, epoch milliseconds
+  virtual int64_t nowMs() const = 0;  // milliseconds; see each clock for since when
 };
 
+// Wall clock, epoch milliseconds: for timestamps people read.
 class SystemClock : public Clock {
  public:
   int64_t nowMs() const override;
   static SystemClock& instance();
+};
+
+// Steady clock, milliseconds since an arbitrary start: for deadlines and idle timers, which
+// must not jump when the wall clock is set.
+class MonotonicClock : public Clock {
+ public:
+  int64_t nowMs() const override;
+  static MonotonicClock& instance();
 };
 
 // Tests move time by hand.

@@ -99,6 +99,63 @@ ELEMENT_WRONG = {"string": "12345", "blob": "12345", "integer": '"x"', "long": '
                  "list": '"x"', "map": '"x"', "structure": '"x"'}
 
 
+# Operations served by api_server.cc (its route table names them).
+SERVED = ["CreateFunction", "ListFunctions", "GetFunction", "DeleteFunction",
+          "GetFunctionConfiguration", "UpdateFunctionConfiguration", "UpdateFunctionCode",
+          "Invoke", "InvokeAsync", "PublishVersion", "ListVersionsByFunction", "CreateAlias",
+          "ListAliases", "GetAlias", "UpdateAlias", "DeleteAlias", "PutFunctionConcurrency",
+          "GetFunctionConcurrency", "DeleteFunctionConcurrency", "PutProvisionedConcurrencyConfig",
+          "GetProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig",
+          "ListProvisionedConcurrencyConfigs", "GetAccountSettings", "TagResource", "ListTags",
+          "UntagResource"]
+
+
+def parameter_route(op, target):
+    """(method, path) of op from the model's requestUri, naming the target function."""
+    http = MODEL["operations"][op]["http"]
+    uri = http["requestUri"]
+    for label, value in (("{FunctionName}", target), ("{Name}", "live"),
+                         ("{Resource}", urllib.parse.quote(function_arn(target), safe=""))):
+        uri = uri.replace(label, value)
+    return http["method"], uri
+
+
+def parameter_cases():
+    """(op, member, location, wire name, value, expected error type) for every query-string
+    and header member of every served operation, with values its shape refuses."""
+    serialization = "SerializationException" if STRICT else "4xx"
+    validation = "ValidationException" if STRICT else "4xx"
+    out = []
+    for op in SERVED:
+        inp = MODEL["operations"][op].get("input")
+        if not inp:
+            continue
+        for name, m in SHAPES[inp["shape"]].get("members", {}).items():
+            location = m.get("location")
+            if location not in ("querystring", "header"):
+                continue
+            wire = m.get("locationName", name)
+            s = SHAPES[m["shape"]]
+            cases = []
+            if s["type"] in ("integer", "long"):
+                cases += [(v, serialization) for v in ("abc", "1.5", "", "+1", "99999999999999999999")]
+                if "min" in s:
+                    cases.append((str(int(s["min"]) - 1), validation))
+                if "max" in s:
+                    cases.append((str(int(s["max"]) + 1), validation))
+            elif s["type"] == "string":
+                if "enum" in s:
+                    cases.append(("NotOneOfThem", validation))
+                if "pattern" in s:
+                    cases.append(("bad!value", validation))
+                if "max" in s:
+                    cases.append(("a" * (int(s["max"]) + 1), validation))
+                cases.append(("x" * 8192, "any"))
+            for value, expect in cases:
+                out.append((op, name, location, wire, value, expect))
+    return out
+
+
 class Case:
     def __init__(self, op, path, kind, value_text, expect):
         self.op = op
@@ -427,6 +484,44 @@ class DecodingTest(StratusTestCase):
         log("%d generated cases (botocore %s, exact error types: %s)"
             % (total, botocore.__version__, STRICT))
         self.assertGreater(total, 300)
+
+    def test_model_query_and_header_parameters(self):
+        # Every query-string and header member of every served operation, with values its
+        # shape refuses: malformed integers are 400 SerializationException, broken enums,
+        # patterns and lengths 400 ValidationException, before the handler runs.
+        cases = parameter_cases()
+        self.assertGreater(len(cases), 30)
+        tally = {}
+        conns = []
+        with self.canary() as canary, concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            local = threading.local()
+
+            def send(case):
+                if not hasattr(local, "conn"):
+                    local.conn = Connection(self.server.port)
+                    conns.append(local.conn)
+                op, member, location, wire, value, expect = case
+                method, path = parameter_route(op, self.target)
+                headers = dict(JSON_HEADERS)
+                if location == "header":
+                    headers[wire] = value
+                else:
+                    sep = "&" if "?" in path else "?"
+                    path += sep + urllib.parse.urlencode({wire: value})
+                body = b"{}" if method in ("POST", "PUT") else None
+                return case, local.conn.request(method, path, body=body, headers=headers)
+
+            for case, (status, headers, data) in pool.map(send, cases):
+                with self.subTest(case=case[:5]):
+                    et = self.assertClientError(status, headers, data, case[5], repr(case[:5]))
+                    key = "%d %s" % (status, et or "")
+                    tally[key] = tally.get(key, 0) + 1
+        for c in conns:
+            c.close()
+        log("query/header parameters: %d cases: %s" % (len(cases), ", ".join(
+            "%s x%d" % kv for kv in sorted(tally.items()))))
+        self.assertCanaryAnswered(canary)
+        self.assertAlive()
 
     # -- the attacks that ended the server ----------------------------------------------------
 

@@ -14,7 +14,7 @@ namespace {
 TEST(Placement, PrefersProvisionedThenWarmThenCold) {
   PlacementInput in;
   in.host_budget_mb = 100;
-  in.cold_cost_mb = 10;
+  in.needed_mb = 10;
   in.provisioned_idle = true;
   in.warm_idle = true;
   EXPECT_EQ(place(in), PlacementKind::kProvisioned);
@@ -27,7 +27,7 @@ TEST(Placement, PrefersProvisionedThenWarmThenCold) {
 TEST(Placement, EvictsOnlyWhenTheBudgetWouldBeExceeded) {
   PlacementInput in;
   in.host_budget_mb = 100;
-  in.cold_cost_mb = 10;
+  in.needed_mb = 10;
   in.host_used_mb = 90;
   EXPECT_EQ(place(in), PlacementKind::kCold);  // exactly fits
   in.host_used_mb = 95;
@@ -35,6 +35,23 @@ TEST(Placement, EvictsOnlyWhenTheBudgetWouldBeExceeded) {
   EXPECT_EQ(place(in), PlacementKind::kEvictThenCold);
   in.evictable_mb = 4;
   EXPECT_EQ(place(in), PlacementKind::kRefuse);
+}
+
+TEST(Placement, AWarmSandboxMustHaveRoomToGrow) {
+  // An idle sandbox charged at its footprint grows to its MemorySize while it runs.
+  PlacementInput in;
+  in.warm_idle = true;
+  in.host_budget_mb = 256;
+  in.host_used_mb = 200;
+  in.needed_mb = 56;  // fits exactly
+  EXPECT_EQ(place(in), PlacementKind::kWarm);
+  in.needed_mb = 100;
+  in.evictable_mb = 44;
+  EXPECT_EQ(place(in), PlacementKind::kEvictThenWarm);
+  in.evictable_mb = 43;
+  EXPECT_EQ(place(in), PlacementKind::kRefuse);
+  in.provisioned_idle = true;  // provisioned ones are charged in full already
+  EXPECT_EQ(place(in), PlacementKind::kProvisioned);
 }
 
 TEST(Placement, ChoosesLeastRecentlyUsedEvictions) {

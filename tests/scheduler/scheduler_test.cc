@@ -58,9 +58,11 @@ class FakeFactory : public sandbox::SandboxFactory {
     last_spec = spec;
     auto sb = std::make_unique<FakeSandbox>(loop_, std::move(spec), ++created, die_after_first);
     sb->fail_prestart_ = fail_prestart;
+    sb->footprint_mb = footprint_mb;
     return sb;
   }
   bool fail_prestart = false;
+  uint64_t footprint_mb = 10;
   int created = 0;
   bool die_after_first = false;
   sandbox::SandboxSpec last_spec;
@@ -94,6 +96,7 @@ class SchedulerTest : public ::testing::Test {
     r.handler = "index.handler";
     r.code = {stored->sha256_hex, stored->sha256_base64, stored->size};
     r.generation = 1;
+    r.memory_mb = 10;  // the fake sandboxes' footprint: they are charged the same idle or busy
     r.environment = std::map<std::string, std::string>{{"A", "1"}};
     FunctionRecord v1 = r;
     v1.version = "1";
@@ -111,7 +114,6 @@ class SchedulerTest : public ::testing::Test {
     SchedulerOptions opts;
     opts.idle_timeout_ms = 60000;
     opts.host_memory_budget_mb = budget_mb;
-    opts.cold_cost_mb = 10;
     scheduler_.reset();
     scheduler_ = std::make_unique<Scheduler>(
         loop_, *registry_, *code_, factory_, limiter_, opts, clock_,
@@ -293,6 +295,29 @@ TEST_F(SchedulerTest, MemoryBudgetEvictsLeastRecentlyUsedThenRefuses) {
   auto refused = invoke("fn");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kTooManyRequests);
+}
+
+TEST_F(SchedulerTest, RunningSandboxesAreChargedTheirMemorySize) {
+  // A 10 MB function whose idle sandbox measures 2 MB: idle it is charged 2, running 10.
+  factory_.footprint_mb = 2;
+  makeScheduler(/*budget_mb=*/15);
+  ASSERT_TRUE(invoke("fn").ok());
+  EXPECT_EQ(scheduler_->hostUsedMb(), 2u);
+  std::vector<Result<InvokeOutput>> out;
+  for (int i = 0; i < 2; ++i) {
+    scheduler_->invoke({"fn", "", "id", "{}", "arn", ""}, [&](Result<InvokeOutput> r) {
+      out.push_back(std::move(r));
+    });
+  }
+  // The warm one grew to 10 MB of the 15: a second, cold, 10 MB start does not fit.
+  EXPECT_EQ(scheduler_->hostUsedMb(), 10u);
+  runUntil([&] { return out.size() == 2; });
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_FALSE(out[0].ok());  // refused at once, before the warm one answered
+  EXPECT_EQ(out[0].error().code, ErrorCode::kTooManyRequests);
+  EXPECT_TRUE(out[1].ok());
+  EXPECT_EQ(factory_.created, 1);
+  EXPECT_EQ(scheduler_->hostUsedMb(), 2u);  // idle again
 }
 
 }  // namespace

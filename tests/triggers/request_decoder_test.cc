@@ -285,5 +285,96 @@ TEST(RequestDecoder, CodeConcurrencyVersionsTags) {
   EXPECT_EQ(decodeTagResource(R"({"Tags": {"a": "b"}})")->tags.at("a"), "b");
 }
 
+
+// ---- query-string and header parameters ------------------------------------------------
+
+using Query = std::multimap<std::string, std::string>;
+using Headers = std::map<std::string, std::string>;
+
+Result<Json> params(const char* operation, Query query, Headers headers = {}) {
+  const OperationParameters* op = requestParameters(operation);
+  EXPECT_NE(op, nullptr) << operation;
+  if (op == nullptr) return Error::service("no table");
+  return decodeParameters(*op, query, headers);
+}
+
+TEST(RequestParameters, EveryServedOperationHasATable) {
+  for (const char* op : {"CreateFunction", "ListFunctions", "GetFunction", "Invoke", "InvokeAsync",
+                         "ListAliases", "GetProvisionedConcurrencyConfig",
+                         "ListProvisionedConcurrencyConfigs", "UntagResource", "GetAccountSettings"}) {
+    EXPECT_NE(requestParameters(op), nullptr) << op;
+  }
+  EXPECT_EQ(requestParameters("NoSuchOperation"), nullptr);
+}
+
+TEST(RequestParameters, TypedValuesFromQueryAndHeaders) {
+  auto r = params("ListFunctions", {{"MaxItems", "25"}, {"FunctionVersion", "ALL"}, {"Marker", "abc"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)["MaxItems"], 25);
+  EXPECT_TRUE((*r)["MaxItems"].is_number_integer());
+  EXPECT_EQ((*r)["FunctionVersion"], "ALL");
+  auto inv = params("Invoke", {{"Qualifier", "$LATEST"}},
+                    {{"x-amz-invocation-type", "Event"}, {"x-amz-log-type", "Tail"}});
+  ASSERT_TRUE(inv.ok()) << inv.error().message;
+  EXPECT_EQ((*inv)["InvocationType"], "Event");
+  EXPECT_EQ((*inv)["LogType"], "Tail");
+  EXPECT_EQ((*inv)["Qualifier"], "$LATEST");
+  auto none = params("Invoke", {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(RequestParameters, RepeatedKeysFillAList) {
+  auto r = params("UntagResource", {{"tagKeys", "a"}, {"tagKeys", "b"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)["TagKeys"], Json::array({"a", "b"}));
+  auto missing = params("UntagResource", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message,
+            "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: "
+            "Member must not be null");
+}
+
+TEST(RequestParameters, MalformedNumbersAreSerializationExceptions) {
+  for (const char* bad : {"abc", "", "1.5", "+1", " 1", "1e3", "0x10", "99999999999", "-",
+                          "123456789012345678901234567890"}) {
+    auto r = params("ListFunctions", {{"MaxItems", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kSerialization) << bad;
+    EXPECT_NE(r.error().message.find("'maxItems'"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(RequestParameters, ConstraintsAreOneValidationException) {
+  auto zero = params("ListFunctions", {{"MaxItems", "0"}, {"FunctionVersion", "SOME"}});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().code, ErrorCode::kValidation);
+  EXPECT_EQ(zero.error().message,
+            "2 validation errors detected: Value 'SOME' at 'functionVersion' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [ALL]; Value '0' at 'maxItems' "
+            "failed to satisfy constraint: Member must have value greater than or equal to 1");
+  auto type = params("Invoke", {}, {{"x-amz-invocation-type", "Sometimes"}});
+  ASSERT_FALSE(type.ok());
+  EXPECT_EQ(type.error().message,
+            "1 validation error detected: Value 'Sometimes' at 'invocationType' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
+  auto qualifier = params("GetFunction", {{"Qualifier", "bad!qualifier"}});
+  ASSERT_FALSE(qualifier.ok());
+  EXPECT_NE(qualifier.error().message.find("at 'qualifier' failed to satisfy constraint: Member "
+                                           "must satisfy regular expression pattern"),
+            std::string::npos)
+      << qualifier.error().message;
+  auto provisioned = params("ListProvisionedConcurrencyConfigs", {{"MaxItems", "51"}});
+  ASSERT_FALSE(provisioned.ok());
+  EXPECT_NE(provisioned.error().message.find("less than or equal to 50"), std::string::npos);
+  auto required = params("GetProvisionedConcurrencyConfig", {});
+  ASSERT_FALSE(required.ok());
+  EXPECT_NE(required.error().message.find("Value null at 'qualifier'"), std::string::npos);
+  auto region = params("ListFunctions", {{"MasterRegion", "us-gov-west-1"}});
+  EXPECT_TRUE(region.ok());
+  auto bad_region = params("ListFunctions", {{"MasterRegion", "mars"}});
+  EXPECT_FALSE(bad_region.ok());
+}
+
 }  // namespace
 }  // namespace stratus::triggers

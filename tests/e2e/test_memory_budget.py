@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""The host memory budget bounds memory (issue 8): with --memory-budget-mb 512, a burst of 8
+concurrent 128 MB invocations that each really use most of their 128 MB runs as many as fit
+(a running sandbox is charged its MemorySize, an idle one its footprint, plus the factory's
+prewarm pools) and answers the rest 429; the whole process tree of the server (the server,
+its jails and runtimes) never holds more than the budget plus a fixed overhead: the server's
+own memory (its own process) as measured before the burst, and OVERHEAD_MB for what the
+budget does not charge exactly (jail helpers, the page cache a runtime's cgroup is charged for
+beyond its RSS, memory freed but not yet returned by exiting processes). Once the burst is over
+every function runs again. On the process tier (the default) and on the isolate tier.
+
+Memory is each process's PSS (smaps_rollup: shared pages split between the processes that map
+them), so that the node binary's text mapped by every runtime counts once, as the kernel's
+cgroup accounting counts it, not once per process as VmRSS would."""
+import json
+import os
+import sys
+import threading
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import StratusTestCase, log, main, make_zip  # noqa: E402
+from test_concurrency import Raw, invoke_path, run_parallel  # noqa: E402
+
+BUDGET_MB = 512
+BURST = 8
+OVERHEAD_MB = 64
+SAMPLE_EVERY_S = 0.02
+SAMPLE_LIMIT = 3000  # 60 s of samples at most
+
+# Holds about 64 MB for `ms` milliseconds, touching every page, then answers (node's own ~45 MB
+# and this stay clear of the 128 MB limit).
+HOG = """
+exports.handler = async (event) => {
+  const held = Buffer.alloc(48 * 1024 * 1024, 1);
+  const doubles = new Float64Array(2 * 1024 * 1024).fill(1.5);  // and 16 MB more
+  await new Promise((r) => setTimeout(r, event.ms || 1000));
+  return { held: held.length + doubles.length * 8 };
+};
+"""
+
+
+def pss_kb(pid):
+    with open("/proc/%s/smaps_rollup" % pid) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+
+
+def own_pss_mb(pid):
+    return pss_kb(pid) / 1024.0
+
+
+def tree_pss_mb(root_pid):
+    """PSS of root_pid and all its descendants, in MB (jailed runtimes included: they are
+    the server's descendants in the host's pid namespace)."""
+    parents = {}
+    pss = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            kb = pss_kb(entry)
+        except (OSError, ValueError, StopIteration):
+            continue
+        parents[int(entry)] = ppid
+        pss[int(entry)] = kb
+    total, todo, seen = 0, [root_pid], set()
+    children = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += pss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total / 1024.0
+
+
+class Sampler:
+    """Samples the server tree's PSS on a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.peak = 0.0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set() and self.samples < SAMPLE_LIMIT:
+            self.peak = max(self.peak, tree_pss_mb(self.pid))
+            self.samples += 1
+            self._stop.wait(SAMPLE_EVERY_S)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+class BudgetBoundsMemory:
+
+    def test_a_burst_stays_within_the_budget(self):
+        names = []
+        for _ in range(BURST):
+            name, _, _ = self.create_function(
+                zip_bytes=make_zip({"index.js": HOG}), MemorySize=128, Timeout=30)
+            names.append(name)
+        # Let the prewarm pool settle, then measure the server's own memory at rest.
+        time.sleep(1.0)
+        idle_mb = tree_pss_mb(self.server.pid)
+        server_mb = own_pss_mb(self.server.pid)
+        with Sampler(self.server.pid) as sampler:
+            results = run_parallel(
+                lambda i, raw: raw.post(invoke_path(names[i]), body=b'{"ms": 1500}'), BURST,
+                prepare=lambda i: Raw(self.server.port))
+        statuses = []
+        for r in results:
+            self.assertIsInstance(r, tuple, results)
+            status, headers, body = r
+            statuses.append(status)
+            if status == 200:
+                self.assertNotIn("x-amz-function-error", headers, body)
+                self.assertEqual(json.loads(body), {"held": (48 + 16) * 1024 * 1024})
+            else:
+                self.assertEqual(status, 429, (status, headers, body))
+                self.assertEqual(json.loads(body)["Reason"], "ConcurrentInvocationLimitExceeded")
+        log("%s: statuses %s; tree PSS idle %.0f MB (server %.0f), peak %.0f MB (%d samples), "
+            "budget %d MB" % (type(self).__name__, sorted(statuses), idle_mb, server_mb,
+                              sampler.peak, sampler.samples, BUDGET_MB))
+        self.assertIn(200, statuses)
+        self.assertIn(429, statuses)  # 8 x 128 MB cannot all run in 512
+        self.assertLessEqual(sampler.peak, BUDGET_MB + server_mb + OVERHEAD_MB)
+        # Nothing is lost: each function runs once the burst is over.
+        for name in names:
+            r = self.invoke(name, {"ms": 1})
+            self.assertEqual(r.status, 200, r)
+            self.assertIsNone(r.function_error, r)
+        self.assertTrue(self.server.healthy())
+
+
+class ProcessTierBudgetTest(BudgetBoundsMemory, StratusTestCase):
+    server_args = ("--memory-budget-mb", str(BUDGET_MB))
+
+
+class IsolateTierBudgetTest(BudgetBoundsMemory, StratusTestCase):
+    server_args = ("--memory-budget-mb", str(BUDGET_MB), "--node-tier", "isolate")
+
+
+if __name__ == "__main__":
+    main()

@@ -165,6 +165,17 @@ std::string render(const nlohmann::json& v, const Shape& s) {
   }
   out = "{";
   bool first = true;
+  if (s.type == ShapeType::kStructure) {
+    // A structure's members, each rendered by its own shape (a structure has no value shape).
+    for (const ShapeMember& m : s.members) {
+      auto it = v.find(m.name);
+      if (it == v.end()) continue;
+      std::string value = m.shape->sensitive ? "*** Sensitive Data Redacted ***" : render(*it, *m.shape);
+      out += (first ? "" : ", ") + std::string(m.name) + "=" + value;
+      first = false;
+    }
+    return out + "}";
+  }
   for (auto& [k, value] : v.items()) {
     out += (first ? "" : ", ") + k + "=" + render(value, *s.value);
     first = false;

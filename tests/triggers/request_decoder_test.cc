@@ -167,6 +167,21 @@ TEST(RequestDecoder, DeepNestingIsRefusedByTheParser) {
   }
 }
 
+TEST(RequestDecoder, ABrokenListOfStructuresIsQuotedNotACrash) {
+  // Found by tests/fuzz (request_decoder): quoting a list of structures in the violation once
+  // dereferenced the map-value shape a structure does not have.
+  Json body = with(validCreate(), "FileSystemConfigs",
+                   Json::array({{{"Arn", "a"}, {"LocalMountPath", "/mnt/x"}},
+                                {{"Arn", "b"}, {"LocalMountPath", "/mnt/y"}}}));
+  Error e = createError(body.dump());
+  EXPECT_EQ(e.code, ErrorCode::kValidation) << e.message;
+  EXPECT_NE(e.message.find("Value '[{Arn=a, LocalMountPath=/mnt/x}, {Arn=b, LocalMountPath=/mnt/y}]' "
+                           "at 'fileSystemConfigs' failed to satisfy constraint: Member must have "
+                           "length less than or equal to 1"),
+            std::string::npos)
+      << e.message;
+}
+
 TEST(RequestDecoder, ConstraintsAreOneValidationException) {
   Json body = validCreate();
   body["Timeout"] = 0;

@@ -20,26 +20,35 @@
 
 namespace stratus {
 
+// `wanted`, if given, is asked (on the thread where the last copy dies) whether an answer is
+// still wanted: false (the connection it would go to is gone) skips the fallback and the log.
 template <typename Arg>
 std::function<void(Arg)> answerOnDrop(Loop& loop, const char* site, std::string context,
-                                      std::function<void(Arg)> fn,
-                                      std::function<Arg()> fallback) {
+                                      std::function<void(Arg)> fn, std::function<Arg()> fallback,
+                                      std::function<bool()> wanted = nullptr) {
   struct State {
     Loop& loop;
     const char* site;
     std::string context;
     std::function<void(Arg)> fn;  // empty once called
     std::function<Arg()> fallback;
+    std::function<bool()> wanted;
 
     State(Loop& l, const char* s, std::string c, std::function<void(Arg)> f,
-          std::function<Arg()> fb)
-        : loop(l), site(s), context(std::move(c)), fn(std::move(f)), fallback(std::move(fb)) {}
+          std::function<Arg()> fb, std::function<bool()> w)
+        : loop(l),
+          site(s),
+          context(std::move(c)),
+          fn(std::move(f)),
+          fallback(std::move(fb)),
+          wanted(std::move(w)) {}
     State(const State&) = delete;
     State& operator=(const State&) = delete;
     ~State() {
       if (!fn) return;
       // Never called: answer from a later loop turn, through the fault boundary.
       try {
+        if (wanted && !wanted()) return;
         logError(std::string("fault at ") + site + (context.empty() ? "" : " (" + context + ")") +
                  ": dropped without an answer; answering with the fallback");
         loop.post([site = site, context = std::move(context), fn = std::move(fn),
@@ -52,7 +61,7 @@ std::function<void(Arg)> answerOnDrop(Loop& loop, const char* site, std::string 
     }
   };
   auto state = std::make_shared<State>(loop, site, std::move(context), std::move(fn),
-                                       std::move(fallback));
+                                       std::move(fallback), std::move(wanted));
   return [state = std::move(state)](Arg arg) {
     if (!state->fn) return;
     std::function<void(Arg)> call = std::move(state->fn);

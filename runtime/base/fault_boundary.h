@@ -7,8 +7,9 @@
 //
 // Fault injection, for tests: STRATUS_INJECT_FAULT=site[,site...] (read once, at
 // start) names sites from fault_site below. Nothing fires until the process gets SIGUSR2;
-// each SIGUSR2 then arms every named site to throw once, at its next pass. A test arms the
-// server when it is quiet, so the next pass is the test's own request. Off (the variable unset,
+// each SIGUSR2 then arms every named site to throw once, at its next pass (and writes
+// "stratus: fault injection armed" to stderr). A test arms the server when it is quiet, so the
+// next pass is the test's own request. Off (the variable unset,
 // as in production) it costs one predictable branch per pass.
 #pragma once
 
@@ -31,7 +32,6 @@ inline constexpr const char* kHttpHandler = "http-handler";        // HttpServer
 inline constexpr const char* kInvokeDone = "invoke-completion";    // the scheduler's result
 inline constexpr const char* kDbWriterDone = "db-writer-completion";  // DbWriter completions
 inline constexpr const char* kRuntimeApi = "runtime-api";          // Runtime API handler
-inline constexpr const char* kProcessExit = "process-exit";        // a sandbox process exited
 }  // namespace fault_site
 
 // Thrown by injectFault(); a std::exception, so ordinary catch blocks see it too.

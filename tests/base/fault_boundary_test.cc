@@ -193,6 +193,18 @@ TEST(AnswerOnDrop, CalledOnceMeansNoFallbackAndLaterCallsIgnored) {
   EXPECT_EQ(got, std::vector<int>{1});
 }
 
+TEST(AnswerOnDrop, NotWantedAnyMoreMeansNoFallback) {
+  BoundedLoop b;
+  int got = 0;
+  {
+    auto cb = answerOnDrop<int>(b.loop, "test", "", [&](int v) { got = v; }, [] { return 500; },
+                                [] { return false; });
+  }
+  b.loop.post([&] { b.loop.stop(); });
+  b.run();
+  EXPECT_EQ(got, 0);
+}
+
 // A blocking HTTP/1.1 exchange with Connection: close; returns the whole response text.
 std::string exchange(int port, const std::string& path) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

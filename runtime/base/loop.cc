@@ -58,15 +58,16 @@ bool Loop::onLoopThread() const {
 }
 
 void Loop::post(std::function<void()> fn) {
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!closed_) {
       queue_.push_back(std::move(fn));
-      fn = nullptr;
+      queued = true;
     }
   }
   // Closed: `fn` dies here, outside the lock (its captures may post again).
-  if (!fn) uv_async_send(&async_);
+  if (queued) uv_async_send(&async_);
 }
 
 void Loop::onAsync(uv_async_t* handle) { static_cast<Loop*>(handle->data)->drain(); }

@@ -43,6 +43,19 @@ void onArmSignal(int) {
   (void)ignored;
 }
 
+constexpr const char* kKnownSites[] = {
+    fault_site::kPostedTask, fault_site::kTimer,        fault_site::kPoolWork,
+    fault_site::kPoolDone,   fault_site::kWorkerTask,   fault_site::kHttpHandler,
+    fault_site::kInvokeDone, fault_site::kDbWriterDone, fault_site::kRuntimeApi,
+};
+
+bool knownSite(std::string_view name) {
+  for (const char* known : kKnownSites) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
 void setSites(std::string_view list) {
   g_site_count.store(0);
   size_t n = 0;
@@ -50,7 +63,11 @@ void setSites(std::string_view list) {
     size_t comma = list.find(',');
     std::string_view name = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    if (name.empty() || name.size() >= kMaxSiteName) continue;
+    if (name.empty()) continue;
+    if (!knownSite(name)) {
+      logWarn("STRATUS_INJECT_FAULT: no injection site named '" + std::string(name) + "'");
+      continue;
+    }
     std::memcpy(g_sites[n].name, name.data(), name.size());
     g_sites[n].name[name.size()] = '\0';
     g_sites[n].armed.store(0);

@@ -696,7 +696,10 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       // Runtimes often exit after an error (uncaught exceptions): reuse only once it polls again.
       phase = Phase::kAwaitingNext;
     }
-    call.done(std::move(r));  // may drop the sandbox: touch nothing after it
+    // May drop the sandbox: touch nothing after it. A throw from the caller's side stops here,
+    // so the runtime's POST is still answered 202 (the invocation's answer dies with `call`).
+    guarded(fault_site::kInvokeDone, call.request.request_id,
+            [&] { call.done(std::move(r)); });
   }
 
   void measure() {

@@ -210,6 +210,20 @@ class FaultBoundaryTest(StratusTestCase):
         self.assertServiceException(lambda: self.invoke(name))
         self.assertGoesOn()
 
+    def test_invocation_completion_process_tier(self):
+        # The throw stops in the process sandbox: the runtime's POST still gets its 202, so the
+        # same warm process serves the next invocation.
+        self._start("invoke-completion")
+        if not process_tier_available(self.server):
+            raise unittest.SkipTest("no process tier for nodejs on this host")
+        name = self.invoke_fn(PROCESS)
+        self.arm()
+        self.assertServiceException(lambda: self.invoke(name))
+        self.assertGoesOn()
+        r = self.invoke(name)
+        self.assertIsNone(r.function_error, r)
+        self.assertIsNone(r.report().group("init"), r.log)  # warm: no Init Duration
+
     def test_pool_work(self):
         # A payload over 1 MB is checked on libuv's thread pool.
         self._start("pool-work")

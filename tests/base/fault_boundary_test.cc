@@ -50,10 +50,17 @@ TEST(FaultBoundary, ThrowingPostedTaskIsLoggedAndTheLoopGoesOn) {
     later_ran = true;
     b.loop.stop();
   });
+  testing::internal::CaptureStderr();
   b.run();
+  std::string logged = testing::internal::GetCapturedStderr();
   EXPECT_FALSE(b.timed_out);
   EXPECT_TRUE(later_ran);
   EXPECT_EQ(faultCount() - before, 2u);
+  EXPECT_NE(logged.find("ERROR fault at posted-task: posted boom; the server goes on"),
+            std::string::npos)
+      << logged;
+  EXPECT_NE(logged.find("fault at posted-task: an exception of unknown type"), std::string::npos)
+      << logged;
 }
 
 TEST(FaultBoundary, ThrowingTimerKeepsRepeatingAndOthersFire) {
@@ -65,7 +72,10 @@ TEST(FaultBoundary, ThrowingTimerKeepsRepeatingAndOthersFire) {
     if (++fired == 3) b.loop.stop();
     throw std::runtime_error("timer boom");
   }, 1);
+  testing::internal::CaptureStderr();
   b.run();
+  std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_NE(logged.find("fault at timer: timer boom"), std::string::npos) << logged;
   EXPECT_FALSE(b.timed_out);
   EXPECT_EQ(fired, 3);
   EXPECT_EQ(faultCount() - before, 3u);
@@ -75,6 +85,7 @@ TEST(FaultBoundary, PoolWorkThatThrowsStillGetsItsDone) {
   BoundedLoop b;
   uint64_t before = faultCount();
   bool done_ran = false, work_finished = false;
+  testing::internal::CaptureStderr();  // before the work starts: it runs on libuv's pool at once
   b.loop.runInPool(
       [&] {
         throw std::runtime_error("work boom");
@@ -85,6 +96,8 @@ TEST(FaultBoundary, PoolWorkThatThrowsStillGetsItsDone) {
         b.loop.stop();
       });
   b.run();
+  std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_NE(logged.find("fault at pool-work: work boom"), std::string::npos) << logged;
   EXPECT_FALSE(b.timed_out);
   EXPECT_TRUE(done_ran);
   EXPECT_FALSE(work_finished);

@@ -12,6 +12,7 @@ enum class InvokeOutcome {
   kOutOfMemory,    // Runtime.OutOfMemory
   kRuntimeExited,  // Runtime.ExitError
   kResponseTooLarge,  // Function.ResponseSizeTooLarge
+  kLost,  // no result: the sandbox dropped the invocation (a server fault, already logged)
 };
 
 inline bool isFunctionError(InvokeOutcome o) { return o != InvokeOutcome::kOk; }

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "runtime/base/clock.h"
+#include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
 #include "runtime/rapi/runtime_api_server.h"
 #include "sandbox/cgroup.h"
@@ -278,7 +279,10 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
 
   static void onOutputCb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     auto* core = static_cast<Core*>(s->data);
-    if (n > 0) core->logs.append(buf->base, static_cast<size_t>(n));
+    if (n > 0) {
+      guarded("sandbox output", core->spec.function_name,
+              [&] { core->logs.append(buf->base, static_cast<size_t>(n)); });
+    }
     if (n < 0) core->closePipe(core->output);
   }
 
@@ -293,22 +297,21 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     if (core->attacher == p) core->attacher = nullptr;
     core->closeHandle(reinterpret_cast<uv_handle_t*>(p));
     if (core->phase != Phase::kInit || !core->rapi) return;
-    if (exit_status == 0 && term_signal == 0) {
-      const ProcessTierConfig& cfg = core->tier.config();
-      core->rapi->claim(processEnvironment(core->spec, cfg.binaries, core->log_stream,
-                                           core->rapi->address(), cfg.endpoints));
-    } else {
-      core->failClaim("attach: " + runtimeExitText(exit_status, term_signal));
-    }
+    guarded("sandbox attach exit", core->spec.function_name, [&] {
+      if (exit_status == 0 && term_signal == 0) {
+        const ProcessTierConfig& cfg = core->tier.config();
+        core->rapi->claim(processEnvironment(core->spec, cfg.binaries, core->log_stream,
+                                             core->rapi->address(), cfg.endpoints));
+      } else {
+        core->failClaim("attach: " + runtimeExitText(exit_status, term_signal));
+      }
+    });
   }
 
   static void onExitCb(uv_process_t* p, int64_t exit_status, int term_signal) {
     auto* core = static_cast<Core*>(p->data);
-    try {
-      core->onExit(exit_status, term_signal);
-    } catch (const std::exception& e) {
-      logError(std::string("process sandbox exit handling failed: ") + e.what());
-    }
+    guarded("sandbox exit", core->spec.function_name,
+            [&] { core->onExit(exit_status, term_signal); });
     if (core->process == p) core->process = nullptr;
     core->closeHandle(reinterpret_cast<uv_handle_t*>(p));
   }
@@ -698,7 +701,10 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       // Runtimes often exit after an error (uncaught exceptions): reuse only once it polls again.
       phase = Phase::kAwaitingNext;
     }
-    call.done(std::move(r));  // may drop the sandbox: touch nothing after it
+    // May drop the sandbox: touch nothing after it. A throw from the caller's side stops here,
+    // so the runtime's POST is still answered 202 (the invocation's answer dies with `call`).
+    guarded(fault_site::kInvokeDone, call.request.request_id,
+            [&] { call.done(std::move(r)); });
   }
 
   void measure() {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/base/answer_on_drop.h"
+#include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
 #include "scheduler/placement.h"
 
@@ -159,11 +161,12 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
   sandbox::InvokeRequest req{call.request_id, std::move(call.payload),
                              std::move(call.invoked_function_arn),
                              std::move(call.client_context_json)};
-  slot.sandbox->invoke(std::move(req), [this, alive = alive_, slot_id, version,
-                                        lease = std::move(lease), done = std::move(done)](
-                                           sandbox::InvokeResult result) mutable {
+  std::string context = "request " + req.request_id + ", function " + slot.function;
+  auto answer = [this, alive = alive_, slot_id, version, lease = std::move(lease),
+                 done = std::move(done)](sandbox::InvokeResult result) mutable {
     lease.reset();  // the unit is free as soon as the sandbox is
     if (!*alive) return;
+    bool lost = result.outcome == sandbox::InvokeOutcome::kLost;
     auto it = slots_.find(slot_id);
     if (it != slots_.end()) {
       Slot& s = it->second;
@@ -172,7 +175,9 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
       s.last_used_ms = clock_.nowMs();
       recharge(s);
       // Busy (a process runtime settling after an error) still counts: placement waits for idle.
-      bool reusable = s.sandbox->state() != sandbox::SandboxState::kCondemned;
+      // A sandbox that lost an invocation is not trusted with another.
+      bool reusable = !lost && s.sandbox->state() != sandbox::SandboxState::kCondemned;
+      if (lost) s.sandbox->condemn();
       if (s.provisioned_for.empty()) {
         if (!reusable || s.generation != currentGeneration(s.function, s.version)) dropSlot(slot_id);
       } else {
@@ -185,8 +190,20 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
         }
       }
     }
+    if (lost) return done(Error::service("An internal error occurred; the invocation was lost."));
+    injectFault(fault_site::kInvokeDone);
     done(InvokeOutput{std::move(result), version});
-  });
+  };
+  // A sandbox that drops the callback without calling it (a task that threw on a worker, a
+  // bug) fails the invocation instead of leaving its client and this slot waiting forever.
+  slot.sandbox->invoke(std::move(req),
+                       answerOnDrop<sandbox::InvokeResult>(
+                           loop_, fault_site::kInvokeDone, std::move(context), std::move(answer),
+                           [] {
+                             sandbox::InvokeResult lost;
+                             lost.outcome = sandbox::InvokeOutcome::kLost;
+                             return lost;
+                           }));
 }
 
 void Scheduler::withBundle(const FunctionRecord& record,

@@ -1,5 +1,6 @@
 // Invoke (LAMBDA.md §5): RequestResponse, Event, DryRun; payload limits; X-Amz-Log-Result.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "runtime/base/crypto.h"
 #include "runtime/base/json_reader.h"
@@ -39,12 +40,13 @@ void withCheckedPayload(ApiContext& ctx, const ApiCallPtr& call, scheduler::Invo
     return then(std::move(invoke));
   }
   auto job = std::make_shared<scheduler::InvokeCall>(std::move(invoke));
-  auto problem = std::make_shared<std::string>();
+  auto problem = std::make_shared<std::optional<std::string>>();  // unset: the check did not run
   ctx.loop.runInPool(
       [job, problem] { *problem = jsonSyntaxError(job->payload, kJsonDefaultMaxDepth); },
       [call, job, problem, then = std::move(then)] {
         answeringFaults(call, "checked payload", [&] {
-          if (!problem->empty()) return call->fail(payloadError(*problem));
+          if (!problem->has_value()) return call->fail(Error::service("An internal error occurred."));
+          if (!(*problem)->empty()) return call->fail(payloadError(**problem));
           then(std::move(*job));
         });
       });

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
 
 namespace stratus {
@@ -51,13 +52,11 @@ struct Completion {
 void deliver(std::vector<Completion>& completions) {
   for (Completion& c : completions) {
     if (!c.owner || !c.owner->wanted || !c.done) continue;
-    try {
+    guarded(fault_site::kDbWriterDone, "database write completion", [&] {
+      injectFault(fault_site::kDbWriterDone);
       c.done(std::move(c.status));
-    } catch (const std::exception& e) {
-      logError(std::string("database write completion threw: ") + e.what());
-    } catch (...) {
-      logError("database write completion threw");
-    }
+    });
+    c.done = nullptr;  // its captures (a request waiting for this commit) die in this turn
   }
 }
 

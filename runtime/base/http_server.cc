@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "runtime/base/answer_on_drop.h"
+
 namespace stratus {
 
 namespace {
@@ -640,18 +642,29 @@ int HttpServer::Impl::Connection::onMessageComplete(http_parser* p) {
 
 void HttpServer::Impl::Connection::dispatch() {
   uint64_t id = awaiting_id_;
-  HttpRespond reply = [alive = std::weak_ptr<Alive>(alive_), id](HttpResponse response) {
-    if (auto a = alive.lock()) a->connection->respond(id, std::move(response));
-  };
+  // A handler that loses every copy of `reply` without calling it (it threw, or dropped the
+  // task holding it) still answers: 500 ServiceException (answer_on_drop.h).
+  std::weak_ptr<Alive> alive = alive_;
+  HttpRespond reply = answerOnDrop<HttpResponse>(
+      server_->loop_, fault_site::kHttpHandler, request_.method + " " + request_.path,
+      [alive, id](HttpResponse response) {
+        if (auto a = alive.lock()) a->connection->respond(id, std::move(response));
+      },
+      [] { return serviceError("An internal error occurred."); },
+      [alive] { return !alive.expired(); });
   // The handler may close the server (server_ goes null) but must not destroy it. If it throws
   // after answering, or after keeping `reply` for later, respond() ignores the stale id.
   Impl* server = server_;
+  HttpRespond on_throw = reply;  // answering through a copy marks the request answered
   try {
+    injectFault(fault_site::kHttpHandler);
     server->handler_(std::move(request_), std::move(reply));
   } catch (const std::exception& e) {
-    respond(id, serviceError(e.what()));
+    reportFault(fault_site::kHttpHandler, "");
+    on_throw(serviceError(e.what()));
   } catch (...) {
-    respond(id, serviceError("unknown exception in request handler"));
+    reportFault(fault_site::kHttpHandler, "");
+    on_throw(serviceError("unknown exception in request handler"));
   }
 }
 

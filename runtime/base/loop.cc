@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "runtime/base/fault_boundary.h"
+
 namespace stratus {
 
 Loop::Loop() {
@@ -13,6 +15,19 @@ Loop::Loop() {
 }
 
 Loop::~Loop() {
+  // Tasks still queued are dropped, not run; dropping one may post again (a callback that
+  // answers on drop), so drain until nothing comes back, then refuse further posts.
+  for (;;) {
+    std::vector<std::function<void()>> left;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (queue_.empty()) {
+        closed_ = true;
+        break;
+      }
+      left.swap(queue_);
+    }
+  }
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&async_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   }
@@ -43,11 +58,16 @@ bool Loop::onLoopThread() const {
 }
 
 void Loop::post(std::function<void()> fn) {
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(fn));
+    if (!closed_) {
+      queue_.push_back(std::move(fn));
+      queued = true;
+    }
   }
-  uv_async_send(&async_);
+  // Closed: `fn` dies here, outside the lock (its captures may post again).
+  if (queued) uv_async_send(&async_);
 }
 
 void Loop::onAsync(uv_async_t* handle) { static_cast<Loop*>(handle->data)->drain(); }
@@ -58,7 +78,13 @@ void Loop::drain() {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(queue_);
   }
-  for (auto& fn : batch) fn();
+  for (auto& fn : batch) {
+    guarded(fault_site::kPostedTask, "", [&] {
+      injectFault(fault_site::kPostedTask);
+      fn();
+    });
+    fn = nullptr;  // its captures die inside the turn that ran it
+  }
 }
 
 namespace {
@@ -72,11 +98,23 @@ struct PoolJob {
 void Loop::runInPool(std::function<void()> work, std::function<void()> done) {
   auto* job = new PoolJob{{}, std::move(work), std::move(done)};
   job->req.data = job;
+  // A `work` that throws still gets its `done`: that is where callers answer (from the results
+  // `work` left unset).
   uv_queue_work(
-      &loop_, &job->req, [](uv_work_t* r) { static_cast<PoolJob*>(r->data)->work(); },
+      &loop_, &job->req,
+      [](uv_work_t* r) {
+        auto* j = static_cast<PoolJob*>(r->data);
+        guarded(fault_site::kPoolWork, "", [&] {
+          injectFault(fault_site::kPoolWork);
+          j->work();
+        });
+      },
       [](uv_work_t* r, int) {
         auto* j = static_cast<PoolJob*>(r->data);
-        if (j->done) j->done();
+        guarded(fault_site::kPoolDone, "", [&] {
+          injectFault(fault_site::kPoolDone);
+          if (j->done) j->done();
+        });
         delete j;
       });
 }
@@ -109,7 +147,11 @@ void Timer::onFire(uv_timer_t* t) {
   auto* s = static_cast<State*>(t->data);
   // Copy: the callback may destroy the Timer (which clears s->cb) while it runs.
   auto cb = s->cb;
-  if (cb) cb();
+  if (!cb) return;
+  guarded(fault_site::kTimer, "", [&] {
+    injectFault(fault_site::kTimer);
+    cb();
+  });
 }
 
 }  // namespace stratus

@@ -1,5 +1,7 @@
 // The one event loop that owns all I/O. Everything here must be called on the loop's thread,
-// except post(), the single thread-safe door into it.
+// except post(), the single thread-safe door into it. Every posted task, pool job and timer
+// callback runs inside the last-resort fault boundary (fault_boundary.h): what it throws is
+// logged and the loop goes on.
 #pragma once
 
 #include <uv.h>
@@ -26,11 +28,13 @@ class Loop {
   void stop();
 
   // Any thread: run `fn` on the loop thread soon. uv_async_send coalesces, so posts go into a
-  // mutex-guarded queue that one async handle drains.
+  // mutex-guarded queue that one async handle drains. Once the Loop is being destroyed, `fn` is
+  // dropped (destroyed, not run).
   void post(std::function<void()> fn);
 
   // Loop thread: run `work` on libuv's thread pool, then `done` back on the loop. For blocking
-  // work (zip extraction, file writes) that must not stall the loop.
+  // work (zip extraction, file writes) that must not stall the loop. `done` runs even if
+  // `work` threw (the fault is logged), so it must cope with results `work` did not set.
   void runInPool(std::function<void()> work, std::function<void()> done);
 
   bool onLoopThread() const;
@@ -43,6 +47,7 @@ class Loop {
   uv_async_t async_;
   std::mutex mu_;
   std::vector<std::function<void()>> queue_;  // guarded by mu_
+  bool closed_ = false;                       // guarded by mu_; set in the destructor
   uv_thread_t thread_{};
   bool running_ = false;
 };

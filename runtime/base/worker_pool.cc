@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/base/fault_boundary.h"
+
 namespace stratus {
 namespace {
 
@@ -72,8 +74,14 @@ void WorkerPool::workerMain() {
         bool wake = kickLocked();
         lock.unlock();
         if (wake) cv_.notify_one();
-        fn();
-        fn = nullptr;  // the task's captures die here, off the lock
+        // A throw leaving this thread would std::terminate the server: the boundary logs it.
+        // The task's captures (an invocation's completion among them) die here, off the lock,
+        // and answer for it if they were never called (answer_on_drop.h).
+        guarded(fault_site::kWorkerTask, "", [&] {
+          injectFault(fault_site::kWorkerTask);
+          fn();
+        });
+        fn = nullptr;
         lock.lock();
         --running_;
         continue;

@@ -1,5 +1,5 @@
 // Threads for blocking work that must stay off the loop: running JavaScript. submit() from any
-// thread.
+// thread. A task that throws is logged as a fault (fault_boundary.h) and the thread goes on.
 //
 // At most `active_limit` tasks run at once (default: one per core), the rest wait in FIFO order
 // and a thread that finishes a task takes the next one without sleeping: on a small machine 32

@@ -34,7 +34,6 @@ using v8::Value;
 std::atomic<bool> g_bootstrap_cache_complete{false};
 
 constexpr uint64_t kHeapSampleEvery = 16;
-constexpr size_t kMaxLogBytesPerCall = 16u << 20;  // a logging loop must not eat the host
 // Headroom granted past the heap limit so a terminating isolate reaches its next interrupt
 // check instead of V8 aborting the whole process with a fatal OOM.
 constexpr size_t kOomHeadroomBytes = 32u << 20;
@@ -89,7 +88,7 @@ struct IsolateFunction::Call {
   std::string payload;
   std::string error_type;
   bool late_fatal = false;  // an uncaught error after the settle: the runtime would exit
-  size_t log_bytes = 0;
+  LogChunks log;  // console output, into result->log_lines
 };
 
 std::unique_ptr<JsFunction> JsFunction::create(JsFunctionSpec spec) {
@@ -486,29 +485,16 @@ void IsolateFunction::terminate() {
   requestStop(Stop::kTerminated);
 }
 
+// Log output is kept in byte-sized chunks, its last 1 MiB per call (log_line.h: LogChunks).
 void IsolateFunction::log(LogLevel level, std::string_view message) {
   if (call_ == nullptr) return;
-  JsResult& result = *call_->result;
-  if (call_->log_bytes > kMaxLogBytesPerCall) return;
-  std::string line = logLine(nowEpochMs(), call_->request_id, level, message);
-  call_->log_bytes += line.size();
-  if (call_->log_bytes > kMaxLogBytesPerCall) {
-    line = logLine(nowEpochMs(), call_->request_id, LogLevel::kWarn,
-                   "[stratus] log output of this call exceeded 16 MiB; the rest is dropped");
-  }
-  result.log_lines.push_back(std::move(line));
+  call_->log.addLine(call_->result->log_lines, call_->request_id,
+                     logLine(nowEpochMs(), call_->request_id, level, message));
 }
 
 void IsolateFunction::writeRaw(std::string_view text) {
-  if (call_ == nullptr || call_->log_bytes > kMaxLogBytesPerCall) return;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    call_->log_bytes += end - start + 1;
-    call_->result->log_lines.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  if (call_ == nullptr) return;
+  call_->log.addRaw(call_->result->log_lines, call_->request_id, text);
 }
 
 void IsolateFunction::settle(SettleKind kind, std::string payload, std::string error_type) {

@@ -63,7 +63,9 @@ struct JsResult {
   JsOutcome outcome = JsOutcome::kOk;
   std::string payload;
   std::string error_type;               // errorType for error outcomes, "" for kOk
-  std::vector<std::string> log_lines;   // console lines, Lambda text format, no trailing '\n'
+  // Console lines, Lambda text format, '\n'-joined into byte-sized chunks (LogChunks in
+  // log_line.h: an entry holds one or many lines, no trailing '\n'; the last 1 MiB is kept).
+  std::vector<std::string> log_lines;
   uint64_t heap_used_bytes = 0;         // after the call, for "Max Memory Used"
   bool reusable = true;  // false: discard this instance (timeout, OOM, crash-equivalent)
 };

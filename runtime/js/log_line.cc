@@ -1,5 +1,6 @@
 #include "runtime/js/log_line.h"
 
+#include <chrono>
 #include <ctime>
 
 namespace stratus::js {
@@ -47,6 +48,69 @@ std::string logLine(int64_t epoch_ms, std::string_view request_id, LogLevel leve
     if (line[i] == '\n') line[i] = '\r';
   }
   return line;
+}
+
+void LogChunks::addLine(std::vector<std::string>& out, std::string_view request_id,
+                        std::string_view line) {
+  while (line.size() > kMaxLineBytes) {
+    append(out, request_id, line.substr(0, kMaxLineBytes));
+    line.remove_prefix(kMaxLineBytes);
+  }
+  append(out, request_id, line);
+}
+
+void LogChunks::addRaw(std::vector<std::string>& out, std::string_view request_id,
+                       std::string_view text) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    addLine(out, request_id, text.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+void LogChunks::append(std::vector<std::string>& out, std::string_view request_id,
+                       std::string_view line) {
+  size_t first = marked_ ? 1 : 0;
+  if (out.size() > first && out.back().size() + 1 + line.size() <= kChunkBytes) {
+    out.back() += '\n';
+    out.back() += line;
+  } else {
+    out.emplace_back(line);
+  }
+  kept_ += line.size() + 1;
+  // Trim only a chunk past the cap, so each trim drops about a chunk: amortised O(bytes).
+  if (kept_ > kKeptBytes + kChunkBytes) trim(out, request_id);
+}
+
+void LogChunks::trim(std::vector<std::string>& out, std::string_view request_id) {
+  size_t first = marked_ ? 1 : 0;
+  size_t cut = first;
+  // Keep the newest entry whatever its size; drop the oldest until the rest fit.
+  while (kept_ > kKeptBytes && cut + 1 < out.size()) {
+    size_t bytes = out[cut].size() + 1;
+    kept_ -= bytes;
+    dropped_ += bytes;
+    ++cut;
+  }
+  if (cut == first) return;
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(first),
+            out.begin() + static_cast<std::ptrdiff_t>(cut));
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::string marker = logLine(now_ms, request_id, LogLevel::kWarn,
+                               "[stratus] " + std::to_string(dropped_) +
+                                   " bytes of earlier log output were dropped: an invocation "
+                                   "keeps its last " +
+                                   std::to_string(kKeptBytes >> 20) + " MiB");
+  if (marked_) {
+    out.front() = std::move(marker);
+  } else {
+    out.insert(out.begin(), std::move(marker));
+    marked_ = true;
+  }
 }
 
 }  // namespace stratus::js

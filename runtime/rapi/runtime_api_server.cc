@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "runtime/base/clock.h"
+#include "runtime/base/fault_boundary.h"
 #include "runtime/base/http_server.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/socket_owner.h"
@@ -180,6 +181,7 @@ struct RuntimeApiServer::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void handle(HttpRequest&& req, HttpRespond respond) {
+    injectFault(fault_site::kRuntimeApi);  // tests: the HTTP server's boundary answers it
     std::string path = req.path;
     if (path.compare(0, 11, kPrefix) != 0) {
       return respond(errorAnswer(404, "NotFound", "Not Found"));

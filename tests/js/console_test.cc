@@ -34,11 +34,12 @@ exports.handler = async () => {
   EXPECT_TRUE(std::regex_match(init.log_lines[0], init_line)) << init.log_lines[0];
 
   JsResult result = invoke(*function, "{}", 5000, "req-42");
-  ASSERT_EQ(result.log_lines.size(), 8u);
+  std::vector<std::string> logged = lines(result);
+  ASSERT_EQ(logged.size(), 8u);
   std::regex prefix(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\treq-42\t[A-Z]+\t)");
-  for (const auto& line : result.log_lines) EXPECT_TRUE(std::regex_search(line, prefix)) << line;
+  for (const auto& line : logged) EXPECT_TRUE(std::regex_search(line, prefix)) << line;
   auto level = [&](int i) {
-    const std::string& line = result.log_lines[i];
+    const std::string& line = logged[i];
     size_t a = line.find('\t', line.find('\t') + 1) + 1;
     return line.substr(a, line.find('\t', a) - a);
   };
@@ -114,7 +115,7 @@ exports.handler = async () => {
 )");
   auto function = load();
   JsResult result = invoke(*function);
-  EXPECT_EQ(result.log_lines, (std::vector<std::string>{"raw one", "raw two", "{ a: 1 }"}));
+  EXPECT_EQ(lines(result), (std::vector<std::string>{"raw one", "raw two", "{ a: 1 }"}));
 }
 
 TEST_F(ConsoleTest, JsonFormatAndLogLevel) {
@@ -130,13 +131,14 @@ exports.handler = async () => {
   s.env["AWS_LAMBDA_LOG_LEVEL"] = "INFO";
   auto function = load(s);
   JsResult result = invoke(*function, "{}", 5000, "req-json");
-  ASSERT_EQ(result.log_lines.size(), 2u);
-  json first = json::parse(result.log_lines[0]);
+  std::vector<std::string> logged = lines(result);
+  ASSERT_EQ(logged.size(), 2u);
+  json first = json::parse(logged[0]);
   EXPECT_EQ(first["level"], "INFO");
   EXPECT_EQ(first["requestId"], "req-json");
   EXPECT_EQ(first["message"], "kept { a: 1 }");
   EXPECT_TRUE(first["timestamp"].is_string());
-  json second = json::parse(result.log_lines[1]);
+  json second = json::parse(logged[1]);
   EXPECT_EQ(second["level"], "ERROR");
   EXPECT_EQ(second["message"]["errorType"], "Error");
   EXPECT_EQ(second["message"]["errorMessage"], "as json");

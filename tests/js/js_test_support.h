@@ -87,10 +87,25 @@ class JsTest : public ::testing::Test {
     return function.invoke(request);
   }
 
+  // Each log line: JsResult::log_lines packs many lines into one entry (LogChunks).
+  static std::vector<std::string> lines(const JsResult& result) {
+    std::vector<std::string> out;
+    for (const auto& chunk : result.log_lines) {
+      size_t start = 0;
+      for (;;) {
+        size_t end = chunk.find('\n', start);
+        out.push_back(chunk.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+    }
+    return out;
+  }
+
   // The message part (after the 3rd tab) of each log line.
   static std::vector<std::string> messages(const JsResult& result) {
     std::vector<std::string> out;
-    for (const auto& line : result.log_lines) {
+    for (const auto& line : lines(result)) {
       size_t pos = 0;
       for (int i = 0; i < 3 && pos != std::string::npos; ++i) {
         pos = line.find('\t', pos);

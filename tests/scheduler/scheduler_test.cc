@@ -18,6 +18,10 @@ class FakeSandbox : public sandbox::Sandbox {
       : loop_(loop), spec_(std::move(spec)), id_(id), die_(die_after_first) {}
   void invoke(sandbox::InvokeRequest req, sandbox::InvokeCallback done) override {
     state_ = sandbox::SandboxState::kBusy;
+    if (drop_) {  // a sandbox bug: the callback dies uncalled
+      loop_.post([done] {});
+      return;
+    }
     loop_.post([this, req, done] {
       state_ = die_ ? sandbox::SandboxState::kCondemned : sandbox::SandboxState::kIdle;
       sandbox::InvokeResult r;
@@ -37,6 +41,7 @@ class FakeSandbox : public sandbox::Sandbox {
   uint64_t footprintMb() const override { return footprint_mb; }
   uint64_t footprint_mb = 10;
   bool fail_prestart_ = false;
+  bool drop_ = false;
   sandbox::SandboxState state() const override { return state_; }
   void condemn() override { state_ = sandbox::SandboxState::kCondemned; }
   const sandbox::SandboxSpec& spec() const override { return spec_; }
@@ -59,10 +64,12 @@ class FakeFactory : public sandbox::SandboxFactory {
     auto sb = std::make_unique<FakeSandbox>(loop_, std::move(spec), ++created, die_after_first);
     sb->fail_prestart_ = fail_prestart;
     sb->footprint_mb = footprint_mb;
+    sb->drop_ = drop_invocations;
     return sb;
   }
   bool fail_prestart = false;
   uint64_t footprint_mb = 10;
+  bool drop_invocations = false;
   int created = 0;
   bool die_after_first = false;
   sandbox::SandboxSpec last_spec;
@@ -163,6 +170,17 @@ TEST_F(SchedulerTest, ReusesTheWarmSandbox) {
   EXPECT_EQ(factory_.created, 1);
   EXPECT_EQ(factory_.last_spec.environment.at("A"), "1");
   EXPECT_TRUE(std::filesystem::exists(factory_.last_spec.task_root + "/index.js"));
+}
+
+TEST_F(SchedulerTest, AnInvocationItsSandboxDroppedFailsAndTheSandboxGoes) {
+  factory_.drop_invocations = true;
+  auto lost = invoke("fn");
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, ErrorCode::kService);
+  EXPECT_NE(lost.error().message.find("the invocation was lost"), std::string::npos);
+  EXPECT_EQ(scheduler_->idleCount("fn"), 0u);
+  factory_.drop_invocations = false;
+  EXPECT_EQ(payload(invoke("fn")), "{\"sandbox\":2}");
 }
 
 TEST_F(SchedulerTest, ChangedFunctionGetsAFreshSandbox) {

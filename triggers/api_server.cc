@@ -35,21 +35,32 @@ std::string operationFor(const HttpRequest& r) {
   return "CreateFunction";
 }
 
+HttpServerOptions httpOptions(const ApiServerOptions& o) {
+  HttpServerOptions h;
+  h.max_body_bytes = ApiServer::kMaxRequestBytes;
+  h.too_large_response = [](const HttpRequest& partial) {
+    Error e = Error::tooLarge("Request must be smaller than " +
+                              std::to_string(ApiServer::kMaxRequestBytes) + " bytes for the " +
+                              operationFor(partial) + " operation");
+    return errorResponse(e, uuid4());
+  };
+  h.max_connections = o.max_connections ? o.max_connections : defaultMaxConnections();
+  h.header_timeout_ms = o.header_timeout_ms;
+  h.body_grace_ms = o.body_grace_ms;
+  h.min_body_bytes_per_s = o.min_body_bytes_per_s;
+  return h;
+}
+
 }  // namespace
 
-ApiServer::ApiServer(ApiContext context)
+ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
     : context_(std::move(context)),
+      exposure_(std::move(options.exposure)),
       http_(context_.loop,
             [this](HttpRequest&& req, HttpRespond respond) {
               dispatch(std::move(req), std::move(respond));
             },
-            HttpServerOptions{kMaxRequestBytes, [](const HttpRequest& partial) {
-                                Error e = Error::tooLarge(
-                                    "Request must be smaller than " +
-                                    std::to_string(kMaxRequestBytes) + " bytes for the " +
-                                    operationFor(partial) + " operation");
-                                return errorResponse(e, uuid4());
-                              }}) {
+            httpOptions(options)) {
   add("POST", "/2015-03-31/functions", "CreateFunction", createFunction);
   add("GET", "/2015-03-31/functions", "ListFunctions", listFunctions);
   add("GET", "/2015-03-31/functions/{}", "GetFunction", getFunction);
@@ -106,6 +117,18 @@ void ApiServer::add(const std::string& method, const std::string& pattern,
 Status ApiServer::listen(const std::string& host, int port) { return http_.listen(host, port); }
 
 void ApiServer::dispatch(HttpRequest&& request, HttpRespond respond) {
+  // Host, Origin and signatures first: nothing below sees a request the policy refuses.
+  std::string origin = request.header("origin");
+  if (std::optional<HttpResponse> refused = exposure_.check(request, uuid4())) {
+    return respond(std::move(*refused));
+  }
+  if (!origin.empty()) {
+    // An allowed browser origin reads the answer through CORS headers.
+    respond = [respond = std::move(respond), origin, this](HttpResponse response) {
+      exposure_.decorate(origin, response);
+      respond(std::move(response));
+    };
+  }
   // Trailing slashes (older botocore) and repeated slashes are ignored by splitting.
   std::vector<std::string> segments = splitPath(request.path);
   auto call = std::make_shared<ApiCall>(std::move(request), std::move(respond), uuid4());

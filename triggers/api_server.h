@@ -1,5 +1,7 @@
 // The Lambda-compatible HTTP API (REST 2015-03-31 and friends, as botocore sends it): routes
-// requests to handlers and answers unknown routes in AWS's error shape. Loop thread only.
+// requests to handlers and answers unknown routes in AWS's error shape. Every request passes
+// the exposure policy (Host, Origin, SigV4 off loopback; exposure.h) before it is routed.
+// Loop thread only.
 #pragma once
 
 #include <memory>
@@ -8,13 +10,24 @@
 
 #include "runtime/base/http_server.h"
 #include "triggers/api_context.h"
+#include "triggers/exposure.h"
 #include "triggers/request_shape.h"
 
 namespace stratus::triggers {
 
+struct ApiServerOptions {
+  ExposureOptions exposure;
+  // Connection cap and read deadlines (HttpServerOptions); 0 connections: the default,
+  // defaultMaxConnections().
+  size_t max_connections = 0;
+  uint64_t header_timeout_ms = 10 * 1000;
+  uint64_t body_grace_ms = 10 * 1000;
+  uint64_t min_body_bytes_per_s = 32 * 1024;
+};
+
 class ApiServer {
  public:
-  explicit ApiServer(ApiContext context);
+  explicit ApiServer(ApiContext context, ApiServerOptions options = {});
   Status listen(const std::string& host, int port);
   int port() const { return http_.port(); }
   void close() { http_.close(); }
@@ -37,6 +50,7 @@ class ApiServer {
   void dispatch(HttpRequest&& request, HttpRespond respond);
 
   ApiContext context_;
+  Exposure exposure_;
   std::vector<Route> routes_;
   HttpServer http_;
 };

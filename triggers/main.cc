@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "layers/code_store.h"
 #include "runtime/base/db_writer.h"
@@ -41,7 +42,17 @@ struct ServeOptions {
   int account_concurrency = 1000;
   uint64_t memory_budget_mb = 0;  // 0: half of the machine's memory
   stratus::triggers::ProcessTierOptions process;
+  stratus::triggers::ApiServerOptions api;  // exposure policy, connection cap, deadlines
+  std::vector<std::string> credentials_files;
 };
+
+bool parseCount(const std::string& v, uint64_t& out) {
+  if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  out = std::stoull(v);
+  return true;
+}
 
 // The default host memory budget: half of physical memory, leaving the rest to the OS and
 // to whatever else runs here.
@@ -92,7 +103,22 @@ void usage() {
       "                            one runtime, e.g. nodejs22.x=/usr/local/bin/node22 or\n"
       "                            python3.12=/usr/bin/python3.12 (repeatable; defaults:\n"
       "                            nodejs=/usr/bin/node, python=/usr/bin/python3)\n"
-      "  --log-level LEVEL         debug, info, warn, error (default info)\n";
+      "  --log-level LEVEL         debug, info, warn, error (default info)\n"
+      "Exposure (see README, \"Exposure and limits\"):\n"
+      "  --credentials KEY:SECRET  an access key id and secret that may sign requests (SigV4);\n"
+      "                            repeatable. Required when --listen is not a loopback address\n"
+      "  --credentials-file PATH   more of them: KEY:SECRET lines, or an AWS credentials file\n"
+      "  --allow-origin ORIGIN     a browser origin (e.g. http://localhost:3000, or '*') allowed\n"
+      "                            to call the APIs; others get 403 (repeatable)\n"
+      "  --allow-host NAME         a Host name besides the loopback names and the listen\n"
+      "                            address that requests may carry (repeatable)\n"
+      "  --max-connections N       open connections at most (default: half the fd limit,\n"
+      "                            16..16384); at the cap the longest-idle one is closed, or\n"
+      "                            new clients wait in the listen backlog\n"
+      "  --header-timeout-ms N     a request's headers must arrive within N ms of its first\n"
+      "                            byte (default 10000), else 408 and close\n"
+      "  --body-grace-ms N         a body may take N ms (default 10000) plus its size at\n"
+      "  --min-body-rate N         N bytes/s (default 32768), else 408 and close\n";
 }
 
 bool parseServe(int argc, char** argv, ServeOptions& o) {
@@ -145,6 +171,26 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
                      stratus::triggers::isSupportedRuntime(name);
       if (!family && !runtime) return false;
       o.process.binaries[name] = v.substr(eq + 1);
+    } else if (a == "--credentials" && next(v)) {
+      if (!stratus::triggers::parseCredential(v, o.api.exposure.credentials)) return false;
+    } else if (a == "--credentials-file" && next(v)) {
+      o.credentials_files.push_back(v);
+    } else if (a == "--allow-origin" && next(v)) {
+      if (v.empty()) return false;
+      o.api.exposure.allow_origins.push_back(v);
+    } else if (a == "--allow-host" && next(v)) {
+      if (v.empty()) return false;
+      o.api.exposure.allow_hosts.push_back(v);
+    } else if (a == "--max-connections" && next(v)) {
+      uint64_t n = 0;
+      if (!parseCount(v, n) || n < 1) return false;
+      o.api.max_connections = n;
+    } else if (a == "--header-timeout-ms" && next(v)) {
+      if (!parseCount(v, o.api.header_timeout_ms) || o.api.header_timeout_ms < 1) return false;
+    } else if (a == "--body-grace-ms" && next(v)) {
+      if (!parseCount(v, o.api.body_grace_ms)) return false;
+    } else if (a == "--min-body-rate" && next(v)) {
+      if (!parseCount(v, o.api.min_body_bytes_per_s)) return false;
     } else if (a == "--log-level" && next(v)) {
       using stratus::LogLevel;
       stratus::setLogLevel(v == "debug" ? LogLevel::kDebug
@@ -158,8 +204,42 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
   return true;
 }
 
-int serve(const ServeOptions& o, const char* argv0) {
+// Loopback needs nothing; anywhere else needs credentials to verify signatures against, and
+// says so on stderr (stdout's first line stays the banner).
+bool checkExposure(ServeOptions& o) {
   using namespace stratus;
+  for (const std::string& path : o.credentials_files) {
+    if (Status loaded = triggers::loadCredentialsFile(path, o.api.exposure.credentials);
+        !loaded.ok()) {
+      std::fprintf(stderr, "stratus: %s\n", loaded.error().message.c_str());
+      return false;
+    }
+  }
+  o.api.exposure.listen_host = o.host;
+  o.api.exposure.region = o.region;
+  if (triggers::isLoopbackHost(o.host)) return true;
+  if (o.api.exposure.credentials.empty()) {
+    std::fprintf(stderr,
+                 "stratus: refusing to listen on %s: it is not a loopback address, so every "
+                 "request must be signed (SigV4), and no credentials were given. Pass --credentials "
+                 "ACCESS_KEY_ID:SECRET (repeatable) or --credentials-file PATH, and sign "
+                 "requests with them (e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), or "
+                 "listen on 127.0.0.1.\n",
+                 o.host.empty() ? "*" : o.host.c_str());
+    return false;
+  }
+  std::fprintf(stderr,
+               "stratus: WARNING: listening on %s, which is not a loopback address: anyone who "
+               "can reach it can try to use the Lambda API. Every request must be signed "
+               "(SigV4) with one of the %zu credentials given at start.\n",
+               o.host.empty() ? "*" : o.host.c_str(), o.api.exposure.credentials.size());
+  std::fflush(stderr);
+  return true;
+}
+
+int serve(ServeOptions& o, const char* argv0) {
+  using namespace stratus;
+  if (!checkExposure(o)) return 2;
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) {
@@ -212,7 +292,8 @@ int serve(const ServeOptions& o, const char* argv0) {
         followUndo(name, undone, **registry, sched, limiter);
       });
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
-                                               {o.region, o.account_id}});
+                                               {o.region, o.account_id}},
+                          o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
     logError(listening.error().message);

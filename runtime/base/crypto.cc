@@ -1,6 +1,8 @@
 #include "runtime/base/crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace stratus {
 
@@ -16,6 +18,18 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 std::string sha256Raw(std::string_view data) { return digest(EVP_sha256(), data); }
 std::string sha256Hex(std::string_view data) { return hexEncode(sha256Raw(data)); }
 std::string md5Hex(std::string_view data) { return hexEncode(digest(EVP_md5(), data)); }
+
+std::string hmacSha256Raw(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+bool constantTimeEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 std::string hexEncode(std::string_view raw) {
   static const char* kDigits = "0123456789abcdef";

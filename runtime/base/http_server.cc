@@ -2,11 +2,13 @@
 
 #include <http_parser.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <list>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <unordered_set>
@@ -121,6 +123,13 @@ struct HttpServer::Impl {
   static void onConnection(uv_stream_t* server, int status);
   static void onSweep(uv_timer_t* timer);
 
+  // The connection cap (see the header comment): whether a new connection may be accepted now,
+  // closing the longest-idle connection to make room if need be.
+  bool makeRoom();
+  void acceptPending();
+  void slotFreed();
+  static void onResume(uv_timer_t* timer);
+
   Loop& loop_;
   HttpHandler handler_;
   HttpServerOptions options_;
@@ -129,6 +138,10 @@ struct HttpServer::Impl {
   bool closed_ = false;
   int port_ = 0;
   std::unordered_set<Connection*> connections_;
+  size_t open_ = 0;                 // connections not yet closing: what the cap counts
+  std::list<Connection*> idle_;     // idle connections, longest idle first
+  bool accept_pending_ = false;     // libuv holds an accepted socket until we take it
+  uv_timer_t* resume_ = nullptr;    // takes it on the next turn once a slot frees
   std::unique_ptr<char[]> read_buffer_{new char[kReadBufferSize]};
   std::time_t date_second_ = -1;
   std::string date_line_;  // "Date: ...\r\n" for date_second_
@@ -176,6 +189,9 @@ struct HttpServer::Impl::Connection {
   void processQueued();
   void afterWrite();
   void startLinger();
+  void setIdle(bool idle);
+  bool missedDeadline(uint64_t now_ms) const;
+  void rejectSlow();
 
   void dispatch();
   void respond(uint64_t id, HttpResponse&& response);
@@ -231,6 +247,15 @@ struct HttpServer::Impl::Connection {
   uint64_t linger_deadline_ms_ = 0;
   int writes_in_flight_ = 0;
   std::vector<WriteReq*> free_writes_;  // reused so steady keep-alive traffic allocates less
+
+  // Deadlines of the request being read (from its first byte to its last).
+  bool in_request_ = false;
+  bool headers_done_ = false;
+  uint64_t request_started_ms_ = 0;
+  uint64_t headers_done_ms_ = 0;
+  // Place in the server's idle_ list, if listed.
+  bool idle_listed_ = false;
+  std::list<Connection*>::iterator idle_pos_;
 };
 
 const http_parser_settings HttpServer::Impl::Connection::kSettings = [] {
@@ -290,10 +315,15 @@ Status HttpServer::Impl::listen(const std::string& host, int port) {
   sweep_ = new uv_timer_t;
   uv_timer_init(loop_.raw(), sweep_);
   sweep_->data = this;
-  uint64_t period = std::clamp<uint64_t>(options_.idle_timeout_ms / 4, 10, kMaxSweepMs);
+  uint64_t shortest = std::min({options_.idle_timeout_ms, options_.header_timeout_ms,
+                                options_.body_grace_ms});
+  uint64_t period = std::clamp<uint64_t>(shortest / 4, 10, kMaxSweepMs);
   uv_timer_start(sweep_, &onSweep, period, period);
   // The sweeper alone must not keep a loop alive.
   uv_unref(reinterpret_cast<uv_handle_t*>(sweep_));
+  resume_ = new uv_timer_t;
+  uv_timer_init(loop_.raw(), resume_);
+  resume_->data = this;
   return okStatus();
 }
 
@@ -305,11 +335,12 @@ void HttpServer::Impl::close() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
     listener_ = nullptr;
   }
-  if (sweep_ != nullptr) {
-    uv_timer_stop(sweep_);
-    uv_close(reinterpret_cast<uv_handle_t*>(sweep_),
+  for (uv_timer_t** timer : {&sweep_, &resume_}) {
+    if (*timer == nullptr) continue;
+    uv_timer_stop(*timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(*timer),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    sweep_ = nullptr;
+    *timer = nullptr;
   }
   // Detach too: their close callbacks may run after this Impl is gone.
   for (Connection* c : connections_) {
@@ -317,6 +348,7 @@ void HttpServer::Impl::close() {
     c->server_ = nullptr;
   }
   connections_.clear();
+  idle_.clear();
 }
 
 const std::string& HttpServer::Impl::dateLine() {
@@ -340,15 +372,49 @@ const std::string& HttpServer::Impl::dateLine() {
 void HttpServer::Impl::onConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Impl*>(listener->data);
   if (status < 0 || self->closed_) return;
-  auto* c = new Connection(self);
-  uv_tcp_init(self->loop_.raw(), &c->tcp_);
+  if (!self->makeRoom()) {
+    // Not taking the socket makes libuv stop polling the listener (no busy loop) until
+    // uv_accept is called; the kernel's backlog holds further clients meanwhile.
+    self->accept_pending_ = true;
+    return;
+  }
+  self->acceptPending();
+}
+
+bool HttpServer::Impl::makeRoom() {
+  size_t cap = options_.max_connections;
+  if (cap == 0 || open_ < cap) return true;
+  if (idle_.empty()) return false;
+  // Its fd is released by uv_close at once, so the slot is free now.
+  idle_.front()->closeNow();
+  return open_ < cap;
+}
+
+// A connection started closing: a client waiting in the backlog may have its slot. Taken on
+// the next loop turn, never from inside closeNow (callers may be iterating connections_).
+void HttpServer::Impl::slotFreed() {
+  if (accept_pending_ && !closed_ && resume_ != nullptr) uv_timer_start(resume_, &onResume, 0, 0);
+}
+
+void HttpServer::Impl::onResume(uv_timer_t* timer) {
+  auto* self = static_cast<Impl*>(timer->data);
+  if (!self->accept_pending_ || self->closed_ || !self->makeRoom()) return;
+  self->accept_pending_ = false;
+  self->acceptPending();  // uv_accept also resumes polling the listener
+}
+
+void HttpServer::Impl::acceptPending() {
+  auto* listener = reinterpret_cast<uv_stream_t*>(listener_);
+  auto* c = new Connection(this);
+  uv_tcp_init(loop_.raw(), &c->tcp_);
   c->tcp_.data = c;
-  self->connections_.insert(c);
+  connections_.insert(c);
+  ++open_;
   if (uv_accept(listener, c->stream()) != 0) {
     c->closeNow();
     return;
   }
-  if (self->options_.accept_filter) {
+  if (options_.accept_filter) {
     sockaddr_storage peer{};
     int len = sizeof peer;
     bool allowed = false;
@@ -356,7 +422,7 @@ void HttpServer::Impl::onConnection(uv_stream_t* listener, int status) {
         peer.ss_family == AF_INET) {
       int port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
       try {
-        allowed = self->options_.accept_filter(port);
+        allowed = options_.accept_filter(port);
       } catch (const std::exception&) {
         allowed = false;  // a filter that fails admits nobody
       }
@@ -369,6 +435,7 @@ void HttpServer::Impl::onConnection(uv_stream_t* listener, int status) {
   // Responses go out in one write each; Nagle would hold the tail of one for ~40 ms.
   uv_tcp_nodelay(&c->tcp_, 1);
   c->last_active_ms_ = c->now();
+  c->setIdle(true);
   c->startReading();
 }
 
@@ -380,6 +447,9 @@ void HttpServer::Impl::onSweep(uv_timer_t* timer) {
     using State = Connection::State;
     if (c->state_ == State::kLingering && now >= c->linger_deadline_ms_) {
       c->closeNow();
+    } else if (c->state_ == State::kOpen && c->in_request_ && !c->awaiting_ &&
+               c->missedDeadline(now)) {
+      c->rejectSlow();
     } else if (c->state_ != State::kClosed && c->state_ != State::kLingering && !c->awaiting_ &&
                now - c->last_active_ms_ >= self->options_.idle_timeout_ms) {
       c->closeNow();
@@ -402,11 +472,40 @@ void HttpServer::Impl::Connection::stopReading() {
 
 void HttpServer::Impl::Connection::closeNow() {
   if (state_ == State::kClosed) return;
+  setIdle(false);
   state_ = State::kClosed;
   alive_.reset();  // later responds become no-ops
   awaiting_ = false;
   stopReading();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &onClose);
+  if (server_ != nullptr) {
+    --server_->open_;
+    server_->slotFreed();
+  }
+}
+
+void HttpServer::Impl::Connection::setIdle(bool idle) {
+  if (server_ == nullptr || idle == idle_listed_) return;
+  if (idle) {
+    idle_pos_ = server_->idle_.insert(server_->idle_.end(), this);
+  } else {
+    server_->idle_.erase(idle_pos_);
+  }
+  idle_listed_ = idle;
+}
+
+bool HttpServer::Impl::Connection::missedDeadline(uint64_t now_ms) const {
+  const HttpServerOptions& o = server_->options_;
+  if (!headers_done_) return now_ms - request_started_ms_ >= o.header_timeout_ms;
+  uint64_t elapsed = now_ms - headers_done_ms_;
+  if (elapsed <= o.body_grace_ms) return false;
+  uint64_t owed = (elapsed - o.body_grace_ms) * o.min_body_bytes_per_s / 1000;
+  return request_.body.size() < owed;
+}
+
+void HttpServer::Impl::Connection::rejectSlow() {
+  sendFinal(jsonResponse(408, headers_done_ ? "Request body arrived too slowly"
+                                            : "Request headers not received in time"));
 }
 
 void HttpServer::Impl::Connection::onClose(uv_handle_t* handle) {
@@ -501,6 +600,7 @@ void HttpServer::Impl::Connection::afterWrite() {
     closeNow();
     return;
   }
+  if (!in_request_ && queued_.empty()) setIdle(true);
   if (queued_.size() <= kMaxQueuedInput) startReading();
 }
 
@@ -538,6 +638,11 @@ int HttpServer::Impl::Connection::onMessageBegin(http_parser* p) {
   c->field_.clear();
   c->value_.clear();
   c->in_value_ = false;
+  // The header deadline runs from here: a request's first byte.
+  c->setIdle(false);
+  c->in_request_ = true;
+  c->headers_done_ = false;
+  c->request_started_ms_ = c->now();
   return 0;
 }
 
@@ -581,6 +686,10 @@ int HttpServer::Impl::Connection::onHeadersComplete(http_parser* p) {
   auto* c = static_cast<Connection*>(p->data);
   c->commitHeader();
   HttpRequest& r = c->request_;
+  c->headers_done_ = true;
+  c->headers_done_ms_ = c->now();
+  r.http_major = p->http_major;
+  r.http_minor = p->http_minor;
   r.method = http_method_str(static_cast<http_method>(p->method));
   size_t q = r.target.find('?');
   if (q == std::string::npos) {
@@ -627,6 +736,7 @@ int HttpServer::Impl::Connection::onBody(http_parser* p, const char* at, size_t 
 int HttpServer::Impl::Connection::onMessageComplete(http_parser* p) {
   auto* c = static_cast<Connection*>(p->data);
   c->commitHeader();  // a trailer of a chunked body
+  c->in_request_ = false;
   c->awaiting_ = true;
   c->awaiting_id_ = ++c->next_id_;
   // An upgrade (or CONNECT) leaves bytes we cannot parse behind it: answer, then close.
@@ -679,6 +789,8 @@ void HttpServer::Impl::Connection::respond(uint64_t id, HttpResponse&& response)
 }
 
 void HttpServer::Impl::Connection::sendFinal(HttpResponse&& response) {
+  setIdle(false);
+  in_request_ = false;
   awaiting_ = false;
   writeResponse(std::move(response), false, false);
   if (state_ == State::kOpen) state_ = State::kClosingAfter;
@@ -837,6 +949,17 @@ int HttpServer::port() const { return impl_->port_; }
 void HttpServer::close() { impl_->close(); }
 
 size_t HttpServer::connectionCount() const { return impl_->connections_.size(); }
+
+bool HttpServer::acceptPaused() const { return impl_->accept_pending_; }
+
+size_t defaultMaxConnections() {
+  rlimit limit{};
+  uint64_t fds = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    fds = limit.rlim_cur;
+  }
+  return static_cast<size_t>(std::clamp<uint64_t>(fds / 2, 16, 16384));
+}
 
 // ---- URL helpers ----
 

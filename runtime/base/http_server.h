@@ -4,6 +4,14 @@
 // stops if too many queue up). Bodies larger than max_body_bytes are refused with 413 before
 // they are buffered whole; malformed requests get 400 and the connection closes. Expect:
 // 100-continue is answered before the body is read (botocore sends it for large payloads).
+//
+// Slow and idle clients (slowloris): a request's headers must arrive within header_timeout_ms
+// of its first byte, and its body at min_body_bytes_per_s after a grace period; a request that
+// misses its deadline gets 408 and the connection closes. Open connections are capped
+// (max_connections): at the cap, a new connection closes the connection idle the longest
+// (none of a request read, nothing owed to it); if none is idle, accepting pauses and the
+// kernel's listen backlog holds new clients until a connection closes. Nothing spins, nobody
+// is answered with a reset, and a flood of idle connections cannot lock new clients out.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +31,8 @@ struct HttpRequest {
   std::string target;  // raw request target: path plus "?query", still percent-encoded
   std::string path;    // target before '?', still percent-encoded
   std::string query;   // target after '?', without it; empty if none
+  int http_major = 1;  // the request line's HTTP version
+  int http_minor = 1;
   // Header names lower-cased; a repeated header keeps its values joined with ", ".
   std::map<std::string, std::string> headers;
   std::string body;
@@ -56,7 +66,21 @@ struct HttpServerOptions {
   // Called for each accepted connection with the peer's TCP port (IPv4 loopback servers): false
   // closes it before anything is read. Lets a server admit only one client process.
   std::function<bool(int peer_port)> accept_filter;
+  // Open connections at most (0: no cap). See the file comment for what happens at the cap.
+  size_t max_connections = 0;
+  // From a request's first byte until its headers are complete.
+  uint64_t header_timeout_ms = 10 * 1000;
+  // A body must arrive at this rate on average, after a grace period counted from the end of
+  // its headers: after t ms, at least (t - body_grace_ms) * rate / 1000 bytes. 32 KiB/s lets
+  // a 70 MB CreateFunction through a 256 kbit/s uplink; a client dribbling bytes is cut.
+  uint64_t body_grace_ms = 10 * 1000;
+  uint64_t min_body_bytes_per_s = 32 * 1024;
 };
+
+// A connection cap that leaves file descriptors for everything else the process opens
+// (sandboxes' pipes and sockets, SQLite, code files): half of RLIMIT_NOFILE's soft limit,
+// at least 16, at most 16384.
+size_t defaultMaxConnections();
 
 class HttpServer {
  public:
@@ -75,6 +99,8 @@ class HttpServer {
 
   // Open connections, including ones still closing this loop turn. For tests and metrics.
   size_t connectionCount() const;
+  // Whether accepting is paused at max_connections (a connection waits in the backlog).
+  bool acceptPaused() const;
 
  private:
   struct Impl;

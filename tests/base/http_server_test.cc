@@ -851,6 +851,138 @@ TEST_F(HttpServerTest, IdleConnectionsAreClosed) {
   EXPECT_EQ(r->body, "slow but not idle");
 }
 
+TEST_F(HttpServerTest, HeadersMustArriveBeforeTheirDeadline) {
+  HttpServerOptions o;
+  o.header_timeout_ms = 200;
+  start([](HttpRequest&&, HttpRespond respond) { respond(text("ok")); }, o);
+  // Slowloris: a header line dribbled a byte every 50 ms, never finished.
+  RawClient slow(port_);
+  ASSERT_TRUE(slow.send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: "));
+  std::atomic<bool> stop{false};
+  std::thread dribble([&] {
+    for (int i = 0; i < 100 && !stop; ++i) {  // at most 5 s
+      if (!slow.send("a")) break;
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  RawClient other(port_);
+  ASSERT_TRUE(other.send(get("/")));
+  auto ok = other.read();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  auto r = slow.read();
+  stop = true;
+  dribble.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_NE(r->body.find("Request headers not received in time"), std::string::npos);
+  EXPECT_TRUE(slow.waitClosed());  // after the linger that lets the 408 reach it
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveIsNotHeldToTheHeaderDeadline) {
+  HttpServerOptions o;
+  o.header_timeout_ms = 100;
+  start([](HttpRequest&&, HttpRespond respond) { respond(text("ok")); }, o);
+  RawClient c(port_);
+  ASSERT_TRUE(c.send(get("/")));
+  ASSERT_TRUE(c.read());
+  std::this_thread::sleep_for(400ms);  // idle between requests: not a slow request
+  ASSERT_TRUE(c.send(get("/")));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpServerTest, BodyBelowTheMinimumRateIsCut) {
+  HttpServerOptions o;
+  o.body_grace_ms = 100;
+  o.min_body_bytes_per_s = 1024 * 1024;
+  std::atomic<int> handled{0};
+  start(
+      [&](HttpRequest&&, HttpRespond respond) {
+        ++handled;
+        respond(text("ok"));
+      },
+      o);
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\n"
+                     "0123456789"));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_NE(r->body.find("Request body arrived too slowly"), std::string::npos);
+  EXPECT_EQ(handled, 0);
+  // A body sent at once is far above the rate.
+  RawClient fast(port_);
+  ASSERT_TRUE(fast.send(post("/", std::string(200000, 'x'))));
+  auto ok = fast.read();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpServerTest, AtTheCapTheLongestIdleConnectionMakesRoom) {
+  HttpServerOptions o;
+  o.max_connections = 3;
+  start([](HttpRequest&&, HttpRespond respond) { respond(text("ok")); }, o);
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawClient>(port_));
+    ASSERT_TRUE(idle.back()->connected());
+    ASSERT_TRUE(waitUntil([&] { return connectionCount() == static_cast<size_t>(i + 1); }));
+  }
+  RawClient fresh(port_);
+  ASSERT_TRUE(fresh.send(get("/")));
+  auto r = fresh.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(idle[0]->waitClosed());  // the first to go idle went first
+  EXPECT_TRUE(waitUntil([&] { return connectionCount() == 3; }));
+  // The other two are untouched and still served.
+  ASSERT_TRUE(idle[2]->send(get("/")));
+  auto again = idle[2]->read();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(HttpServerTest, AtTheCapWithNoneIdleAcceptingPausesThenResumes) {
+  HttpServerOptions o;
+  o.max_connections = 2;
+  start([](HttpRequest&&, HttpRespond respond) { respond(text("ok")); }, o);
+  // Two connections each in the middle of a request: neither may be cut for a newcomer.
+  RawClient a(port_), b(port_);
+  ASSERT_TRUE(a.send("GET / HTTP/1.1\r\nHost: local"));
+  ASSERT_TRUE(b.send("GET / HTTP/1.1\r\nHost: local"));
+  ASSERT_TRUE(waitUntil([&] { return connectionCount() == 2; }));
+  RawClient waiting(port_);  // the kernel completes the handshake; it waits in the backlog
+  ASSERT_TRUE(waiting.connected());
+  ASSERT_TRUE(waiting.send(get("/")));
+  bool paused = false;
+  ASSERT_TRUE(waitUntil([&] {
+    onLoop([&] { paused = server_->acceptPaused(); });
+    return paused;
+  }));
+  EXPECT_EQ(connectionCount(), 2u);
+  // Existing connections keep working at the cap.
+  ASSERT_TRUE(a.send("host\r\n\r\n"));
+  auto ra = a.read();
+  ASSERT_TRUE(ra);
+  EXPECT_EQ(ra->status, 200);
+  // Once a connection goes, the waiting client is accepted and served.
+  b.closeNow();
+  auto r = waiting.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  onLoop([&] { paused = server_->acceptPaused(); });
+  EXPECT_FALSE(paused);
+}
+
+TEST(HttpServerLimits, DefaultMaxConnectionsLeavesFdsSpare) {
+  size_t cap = defaultMaxConnections();
+  EXPECT_GE(cap, 16u);
+  EXPECT_LE(cap, 16384u);
+}
+
 TEST_F(HttpServerTest, ListenErrors) {
   start([](HttpRequest&&, HttpRespond respond) { respond(text("ok")); });
   onLoop([&] {

@@ -387,8 +387,8 @@ class ErrorShapeTest(StratusTestCase):
                      b"POST /2015-03-31/functions HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
                      b"POST /2015-03-31/functions HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
                      b"POST /2015-03-31/functions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n",
-                     b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\n" + b"X-Long: " + b"a" * 200000 + b"\r\n\r\n",
-                     b"FOO /_stratus/health HTTP/1.1\r\nHost: x\r\n\r\n"):
+                     b"GET /_stratus/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Long: " + b"a" * 200000 + b"\r\n\r\n",
+                     b"FOO /_stratus/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
             out = raw_socket_exchange(port, junk, timeout=3, shutdown_write=True)
             if out:
                 # Either a clean answer (never a 5xx) or just a closed connection.
@@ -399,7 +399,7 @@ class ErrorShapeTest(StratusTestCase):
         port = self.server.port
         # Headers promise a body that never comes, then the client goes away.
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        s.sendall(b"POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: x\r\n"
+        s.sendall(b"POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                   b"Content-Length: 1000\r\n\r\n{\"a\":" % self.fn.encode())
         s.close()
         # Half a request line.
@@ -422,7 +422,7 @@ class ErrorShapeTest(StratusTestCase):
         port = self.server.port
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
         try:
-            s.sendall(b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\n"
+            s.sendall(b"POST /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       b"Content-Type: application/json\r\nContent-Length: 80000000\r\n\r\n{\"a\":")
             data = b""
             deadline = time.monotonic() + 10
@@ -451,15 +451,15 @@ class ErrorShapeTest(StratusTestCase):
         self.assertServes()
 
     def test_pipelined_requests(self):
-        req = b"GET /_stratus/health HTTP/1.1\r\nHost: x\r\n\r\n"
-        last = b"GET /2015-03-31/functions/%s/configuration HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % self.fn.encode()
+        req = b"GET /_stratus/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        last = b"GET /2015-03-31/functions/%s/configuration HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % self.fn.encode()
         out = raw_socket_exchange(self.server.port, req * 3 + last, timeout=10)
         self.assertEqual(out.count(b"HTTP/1.1 200"), 4, out[:2000])
         self.assertIn(self.fn.encode(), out)
 
     def test_chunked_invoke_body(self):
         body = b'{"chunked": true}'
-        req = (b"POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: x\r\n"
+        req = (b"POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" % self.fn.encode())
         req += b"%x\r\n%s\r\n" % (5, body[:5]) + b"%x\r\n%s\r\n" % (len(body) - 5, body[5:]) + b"0\r\n\r\n"
         out = raw_socket_exchange(self.server.port, req, timeout=15)

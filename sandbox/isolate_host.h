@@ -6,7 +6,8 @@
 // and alive() turns false, which condemns every sandbox it held.
 //
 // Lifetime: owned through shared_ptr; the uv handles keep it alive until they are closed.
-// Loop thread only.
+// Loop thread only. The process must ignore SIGPIPE (the server does): a write to a host that
+// just died then fails instead of killing the server.
 #pragma once
 
 #include <sys/types.h>

@@ -67,7 +67,5 @@ int main(int argc, char** argv) {
     stratus::js::prewarmIsolates(static_cast<size_t>(prewarm), static_cast<uint64_t>(memory_mb) << 20);
   }
   session.sendReady();
-  int rc = session.run();
-  std::fflush(stderr);
-  _exit(rc);  // isolates and threads go with the process; nothing to write back
+  session.run();
 }

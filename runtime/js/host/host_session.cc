@@ -67,25 +67,47 @@ void HostSession::sendFatalFromThisThread() {
   }
 }
 
-int HostSession::run() {
-  FrameDecoder decoder;
+void HostSession::finish(int code) {
+  std::fflush(stderr);
+  _exit(code);  // isolates and threads go with the process; nothing to write back
+}
+
+void HostSession::run() {
+  workers_.submit([this] { readLoop(); });
+  for (;;) ::pause();  // the readers end the process
+}
+
+void HostSession::readLoop() {
   std::string buf(1 << 16, '\0');
   for (;;) {
-    ssize_t n = ::read(fd_, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return 0;
-    decoder.feed(buf.data(), static_cast<size_t>(n));
-    while (auto body = decoder.next()) {
-      if (!handle(*body)) return 2;
+    while (auto body = decoder_.next()) {
+      std::optional<Call> call;
+      if (!handle(*body, &call)) finish(2);
+      if (!call) continue;
+      if (decoder_.buffered() == 0) {
+        // The last frame read: someone else reads on, this thread runs the call.
+        workers_.submit([this] { readLoop(); });
+        runCall(*call);
+        return;
+      }
+      workers_.submit([this, c = std::move(*call)]() mutable { runCall(c); });
     }
-    if (decoder.failed()) {
+    if (decoder_.failed()) {
       std::fprintf(stderr, "stratus-isolate-host: oversized frame from the server\n");
-      return 2;
+      finish(2);
     }
+    ssize_t n;
+    {
+      WorkerPool::BlockingScope waiting;  // not a JS slot while it waits for the server
+      n = ::read(fd_, buf.data(), buf.size());
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) finish(0);
+    decoder_.feed(buf.data(), static_cast<size_t>(n));
   }
 }
 
-bool HostSession::handle(const std::string& body) {
+bool HostSession::handle(const std::string& body, std::optional<Call>* call) {
   nlohmann::json msg = nlohmann::json::parse(body, nullptr, false);
   if (!msg.is_object() || !msg.contains("op") || !msg["op"].is_string()) {
     std::fprintf(stderr, "stratus-isolate-host: malformed message from the server\n");
@@ -122,7 +144,7 @@ bool HostSession::handle(const std::string& body) {
                      static_cast<long long>(id));
         return false;
       }
-      call(id, std::move(sb), std::move(msg), op == "invoke");
+      *call = Call{id, std::move(sb), std::move(msg), op == "invoke"};
       return true;
     }
     std::fprintf(stderr, "stratus-isolate-host: unknown op '%s'\n", op.c_str());
@@ -133,8 +155,12 @@ bool HostSession::handle(const std::string& body) {
   }
 }
 
-void HostSession::call(int64_t id, std::shared_ptr<Sandbox> sb, nlohmann::json msg, bool invoke) {
-  workers_.submit([this, id, sb = std::move(sb), msg = std::move(msg), invoke] {
+void HostSession::runCall(Call& c) {
+  {
+    const int64_t id = c.id;
+    const std::shared_ptr<Sandbox>& sb = c.sb;
+    const nlohmann::json& msg = c.msg;
+    const bool invoke = c.invoke;
     std::unique_lock<std::mutex> run_lock(sb->run_mu, std::try_to_lock);
     if (!run_lock.owns_lock()) {
       WorkerPool::BlockingScope blocking;  // the previous call's housekeeping
@@ -182,7 +208,7 @@ void HostSession::call(int64_t id, std::shared_ptr<Sandbox> sb, nlohmann::json m
       std::lock_guard<std::mutex> lock(sb->fn_mu);
       sb->fn.reset();
     }
-  });
+  }
 }
 
 }  // namespace stratus::js::host

@@ -70,9 +70,11 @@ std::shared_ptr<IsolateHost> IsolateHost::spawn(Loop& loop, const IsolateHostOpt
   host->self_ = host;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(host->channel_),
-      [](uv_handle_t*, size_t suggested, uv_buf_t* buf) {
-        buf->base = new char[suggested];
-        buf->len = suggested;
+      [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
+        // One read at a time per stream, and the decoder copies what it keeps: one buffer.
+        auto* h = static_cast<IsolateHost*>(handle->data);
+        buf->base = h->read_buffer_.data();
+        buf->len = h->read_buffer_.size();
       },
       &IsolateHost::onReadCb);
   return host;
@@ -84,7 +86,6 @@ void IsolateHost::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   if (nread > 0) {
     host->decoder_.feed(buf->base, static_cast<size_t>(nread));
   }
-  delete[] buf->base;
   if (nread < 0) {
     // EOF or an error: the host is dying (or broke the socket); its exit callback follows.
     host->channel_broken_ = true;

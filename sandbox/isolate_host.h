@@ -101,6 +101,7 @@ class IsolateHost : public std::enable_shared_from_this<IsolateHost> {
   int64_t fatal_oom_sandbox_ = -2;  // the sandbox V8 died of an out-of-memory in, if it said
   size_t live_sandboxes_ = 0;
   js::host::FrameDecoder decoder_;
+  std::string read_buffer_ = std::string(size_t{1} << 16, '\0');
   struct Pending {
     int64_t seq;
     HostAnswerCallback done;

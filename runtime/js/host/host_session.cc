@@ -78,7 +78,7 @@ void HostSession::run() {
 }
 
 void HostSession::readLoop() {
-  std::string buf(1 << 16, '\0');
+  std::string& buf = read_buffer_;  // one reader at a time: the buffer is never shared
   for (;;) {
     while (auto body = decoder_.next()) {
       std::optional<Call> call;

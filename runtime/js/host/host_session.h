@@ -62,6 +62,7 @@ class HostSession {
 
   const int fd_;
   FrameDecoder decoder_;  // the current reader's
+  std::string read_buffer_ = std::string(size_t{1} << 16, '\0');  // the current reader's
   WorkerPool workers_;
   std::mutex write_mu_;
   std::mutex map_mu_;

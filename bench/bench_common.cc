@@ -252,6 +252,10 @@ ProcessTree processTree(pid_t root) {
     auto it = procs.find(pid);
     if (it == procs.end()) continue;
     out.tree_cpu_s += it->second.cpu_s;
+    std::string status = readFile("/proc/" + std::to_string(pid) + "/status");
+    if (size_t at = status.find("VmRSS:"); at != std::string::npos) {
+      out.tree_rss_kb += std::strtoull(status.c_str() + at + 6, nullptr, 10);
+    }
     if (pid == root) out.root_cpu_s = it->second.cpu_s;
     else ++out.descendants;
   }
@@ -269,6 +273,7 @@ uint64_t ChildProcess::statusField(const char* key) const {
 }
 
 uint64_t ChildProcess::rssKb() const { return statusField("VmRSS:"); }
+uint64_t ChildProcess::treeRssKb() const { return pid_ > 0 ? processTree(pid_).tree_rss_kb : 0; }
 int ChildProcess::threads() const { return static_cast<int>(statusField("Threads:")); }
 
 std::string ChildProcess::tailOfLog(size_t max_bytes) const {

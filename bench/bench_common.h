@@ -82,6 +82,8 @@ class ChildProcess {
   // server's runtime processes: stratus -> stratus-jail -> its init -> node).
   double cpuSeconds() const;
   uint64_t rssKb() const;     // VmRSS from /proc/<pid>/status, 0 if unreadable
+  // VmRSS of the process and its live descendants (a server's isolate hosts), added up.
+  uint64_t treeRssKb() const;
   int threads() const;        // Threads from /proc/<pid>/status
   std::string tailOfLog(size_t max_bytes = 2000) const;
 
@@ -105,6 +107,7 @@ class ChildProcess {
 struct ProcessTree {
   double root_cpu_s = 0, tree_cpu_s = 0;
   int descendants = 0;
+  uint64_t tree_rss_kb = 0;  // VmRSS of every process in the tree, added up
 };
 ProcessTree processTree(pid_t root);
 

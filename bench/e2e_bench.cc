@@ -28,7 +28,7 @@
 //           the ratio big/control is free of the VM's drift; an A/A ratio before the creates
 //           shows the noise floor. Also: the same warm invoke while the creates run.
 //   memory  RSS per idle warm isolate: N functions invoked once each (no eviction: a large
-//           --memory-budget-mb), VmRSS of the server before and after, beside the RSS of N
+//           --memory-budget-mb), VmRSS of the server and its isolate hosts before and after, beside the RSS of N
 //           bare isolate+contexts kept alive in this process; and how the cold start (Init
 //           Duration) and the bare isolate creation change as the live isolates pile up.
 //
@@ -820,7 +820,7 @@ MemoryResult runMemory(const Options& opt, const std::string& work) {
   progress("%s (pid %d) [--memory-budget-mb %llu]", server.banner().c_str(), server.pid(),
            static_cast<unsigned long long>(opt.memory_budget_mb));
   const int port = server.port();
-  res.rss_start_kb = server.rssKb();
+  res.rss_start_kb = server.treeRssKb();
   progress("memory: creating %d functions (distinct code)...", opt.memory_functions);
   auto name = [](int i) { return "mem-" + std::to_string(i); };
   const std::string run_tag = std::to_string(getpid());
@@ -834,7 +834,7 @@ MemoryResult runMemory(const Options& opt, const std::string& work) {
   reqs.clear();
   reqs.shrink_to_fit();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  res.rss_before_kb = server.rssKb();
+  res.rss_before_kb = server.treeRssKb();
   res.curve.push_back({0, res.rss_before_kb});
 
   progress("memory: invoking each once, 1 client (stop if RSS passes %llu MB)...",
@@ -850,7 +850,7 @@ MemoryResult runMemory(const Options& opt, const std::string& work) {
     res.init_ms.push_back(reportField(log, "Init Duration: "));
     res.invoked = i + 1;
     if ((i + 1) % step == 0 || i + 1 == opt.memory_functions) {
-      uint64_t rss = server.rssKb();
+      uint64_t rss = server.treeRssKb();
       res.curve.push_back({i + 1, rss});
       if (rss / 1024 > res.guard_mb && i + 1 < opt.memory_functions) {
         res.stopped_by_guard = true;
@@ -858,13 +858,13 @@ MemoryResult runMemory(const Options& opt, const std::string& work) {
       }
     }
   }
-  res.rss_after_kb = server.rssKb();
+  res.rss_after_kb = server.treeRssKb();
   res.cold = statsOf(cold_ns);
   res.cold_first_q = quarterP50(cold_ns, false);
   res.cold_last_q = quarterP50(cold_ns, true);
   progress("memory: %d isolates; idle for %.1f s...", res.invoked, opt.memory_idle_seconds);
   std::this_thread::sleep_for(std::chrono::duration<double>(opt.memory_idle_seconds));
-  res.rss_idle_kb = server.rssKb();
+  res.rss_idle_kb = server.treeRssKb();
 
   // Were any evicted? Invoke each again: a cold start reports an Init Duration.
   for (int i = 0; i < res.invoked; ++i) {

@@ -590,6 +590,17 @@ int SandboxCgroup::killAll() {
   return static_cast<int>(killed.size());
 }
 
+Status SandboxCgroup::attach(pid_t pid) {
+  std::string failed;
+  for (const ControllerDir& dir : dirs_) {
+    if (!writeText(dir.dir + "/cgroup.procs", std::to_string(pid))) failed += " " + dir.controller;
+  }
+  if (!failed.empty()) {
+    return Error::service("cannot move pid " + std::to_string(pid) + " into " + path_ + ":" + failed);
+  }
+  return okStatus();
+}
+
 std::vector<std::string> SandboxCgroup::directoriesForTest() const {
   std::vector<std::string> out;
   for (const ControllerDir& dir : dirs_) out.push_back(dir.dir);
@@ -605,13 +616,13 @@ CgroupTree::CgroupTree(std::string path, std::vector<ControllerDir> dirs,
       made_ancestors_(std::move(made_ancestors)),
       pending_(std::make_shared<cgroup_detail::PendingRemovals>()) {}
 
-Result<std::unique_ptr<CgroupTree>> CgroupTree::create(uint64_t budget_mb) {
+Result<std::unique_ptr<CgroupTree>> CgroupTree::create(uint64_t budget_mb, const std::string& role) {
   Layout layout = detectLayout();
   if (!layout.support.memory) {
     return Error::service("cgroup: the memory controller is needed for the sandbox budget: " +
                           layout.support.missing);
   }
-  std::string name = "stratus-" + std::to_string(getpid());
+  std::string name = "stratus-" + std::to_string(getpid()) + (role.empty() ? "" : "-" + role);
   std::vector<ControllerDir> dirs = childDirs(layout.bases, name);
   for (const ControllerDir& dir : dirs) {
     if (exists(dir.dir)) return Error::service("cgroup " + dir.dir + " already exists");
@@ -709,6 +720,7 @@ int CgroupTree::sweepStale() {
       std::string_view entry_name = entry->d_name;
       if (entry->d_type != DT_DIR || entry_name.substr(0, kPrefix.size()) != kPrefix) continue;
       std::string_view digits = entry_name.substr(kPrefix.size());
+      digits = digits.substr(0, digits.find('-'));  // stratus-<pid>-<role>: the same server's
       bool numeric = !digits.empty() && digits.size() <= 9 &&
                      std::all_of(digits.begin(), digits.end(),
                                  [](char c) { return c >= '0' && c <= '9'; });

@@ -83,6 +83,9 @@ class SandboxCgroup {
   // Stops (or resumes) every task in it: v1 freezer.state, v2 cgroup.freeze. Freezing is
   // asynchronous (the tasks stop within moments); no-op without a freezer.
   Status setFrozen(bool frozen);
+  // Moves the process `pid` (all its threads) into this cgroup in every controller it has, for
+  // children that cannot join it themselves (isolate hosts, spawned by uv_spawn).
+  Status attach(pid_t pid);
   // Thaws, then SIGKILL to every task in cgroup.procs (v2: cgroup.kill); returns how many were
   // signalled.
   int killAll();
@@ -105,7 +108,9 @@ class CgroupTree {
  public:
   // Makes stratus-<pid> with memory limit = `budget_mb` (and memory+swap the same: no swap).
   // Needs the memory controller; cpu and pids are used when present.
-  static Result<std::unique_ptr<CgroupTree>> create(uint64_t budget_mb);
+  // `role` non-empty names a second tree of the same server, stratus-<pid>-<role> (the
+  // isolate hosts'), swept like the first.
+  static Result<std::unique_ptr<CgroupTree>> create(uint64_t budget_mb, const std::string& role = "");
   ~CgroupTree();
   CgroupTree(const CgroupTree&) = delete;
   CgroupTree& operator=(const CgroupTree&) = delete;

@@ -14,6 +14,7 @@
 #include "runtime/base/log.h"
 #include "runtime/rapi/runtime_api_server.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/child_spawn.h"
 #include "sandbox/exit_text.h"
 #include "sandbox/invocation_log.h"
 #include "sandbox/log_collector.h"
@@ -37,15 +38,6 @@ std::string errorPayload(const std::string& type, const std::string& message) {
 }
 
 uint64_t toMb(uint64_t bytes) { return (bytes + (1u << 20) - 1) >> 20; }
-
-// NUL-terminated pointers into `strings`, for uv_spawn's args and env.
-std::vector<char*> cStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 CgroupLimits limitsFor(const SandboxSpec& spec) {
   CgroupLimits limits;
@@ -247,8 +239,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       ::close(out_fds[0]);
       ::close(err_fds[0]);
       // uv_spawn failures still need the handle closed.
-      uv_close(reinterpret_cast<uv_handle_t*>(process),
-               [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+      closeAndDelete(process);
       process = nullptr;
       return std::string("spawn ") + args[0] + ": " + uv_strerror(rc);
     }
@@ -536,8 +527,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     attacher = new uv_process_t;
     attacher->data = this;
     if (int rc = uv_spawn(loop.raw(), attacher, &options); rc != 0) {
-      uv_close(reinterpret_cast<uv_handle_t*>(attacher),
-               [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
+      closeAndDelete(attacher);
       attacher = nullptr;
       return failClaim(std::string("attach: ") + uv_strerror(rc));
     }

@@ -1,6 +1,8 @@
 // Chooses the tier a function runs in. Python and custom runtimes always run as jailed
 // processes; Node.js runs there too by default, or in a V8 isolate (the opt-in fast tier) when
-// the function's STRATUS_TIER variable or the server's default says "isolate". Loop thread only.
+// the function's STRATUS_TIER variable or the server's default says "isolate". The server wires
+// the isolate tier to IsolateHostSandboxFactory: isolates live in supervised host processes
+// (docs/isolate-hosts.md), never in the server. Loop thread only.
 #pragma once
 
 #include <string>

@@ -16,8 +16,9 @@
 #include "runtime/base/log.h"
 #include "runtime/base/loop.h"
 #include "runtime/base/worker_pool.h"
-#include "runtime/js/js_function.h"
-#include "sandbox/isolate_sandbox.h"
+#include "sandbox/isolate_host_sandbox.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/isolate_host_supervisor.h"
 #include "sandbox/process_pool.h"
 #include "sandbox/process_sandbox.h"
 #include "sandbox/tiered_sandbox_factory.h"
@@ -38,6 +39,8 @@ struct ServeOptions {
   int64_t idle_timeout_s = 600;
   size_t max_workers = 256;
   size_t prewarm = 4;  // isolates of the default memory size kept bootstrapped ahead of demand
+  int isolate_hosts = 1;  // isolate host processes per memory size
+  std::string isolate_host_binary;  // "": stratus-isolate-host beside this binary
   int prewarm_processes = 2;  // node and python runtime processes each, started ahead
   int account_concurrency = 1000;
   uint64_t memory_budget_mb = 0;  // 0: half of the machine's memory
@@ -76,6 +79,25 @@ void followUndo(const std::string& name, const stratus::scheduler::FunctionState
   for (const auto& q : qualifiers) sched.provision(name, q);
 }
 
+// How the isolate hosts start: beside this binary, with an environment of their own (only what
+// V8 diagnostics need), in cgroups under `cgroups` when there is one.
+stratus::sandbox::IsolateSupervisorOptions isolateSupervisorOptions(const ServeOptions& o, const char* argv0,
+                                                                    stratus::sandbox::CgroupTree* cgroups) {
+  stratus::sandbox::IsolateSupervisorOptions opts;
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::canonical(std::filesystem::path(argv0), ec);
+  opts.binary = !o.isolate_host_binary.empty() ? o.isolate_host_binary
+                : ec ? std::string("stratus-isolate-host")
+                     : (self.parent_path() / "stratus-isolate-host").string();
+  opts.prewarm = o.prewarm;
+  opts.max_workers = o.max_workers;
+  opts.hosts_per_size = o.isolate_hosts;
+  opts.cgroups = cgroups;
+  opts.host_env = {"PATH=/usr/bin:/bin"};
+  if (const char* flags = std::getenv("STRATUS_V8_FLAGS")) opts.host_env.push_back(std::string("STRATUS_V8_FLAGS=") + flags);
+  return opts;
+}
+
 void usage() {
   std::cerr <<
       "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]\n"
@@ -89,6 +111,10 @@ void usage() {
       "  --prewarm N               isolates of the default memory size (128 MB) kept ready,\n"
       "                            bootstrapped in the background, for cold starts (default 4;\n"
       "                            0: none, every cold start makes its own)\n"
+      "  --isolate-hosts N         isolate host processes per memory size in use (default 1;\n"
+      "                            see docs/isolate-hosts.md)\n"
+      "  --isolate-host PATH       the isolate host binary (default: stratus-isolate-host beside\n"
+      "                            this one)\n"
       "  --prewarm-processes N     node (128 MB) and python runtime processes each kept started\n"
       "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
@@ -150,6 +176,11 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
     } else if (a == "--prewarm" && next(v)) {
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
       o.prewarm = static_cast<size_t>(std::atoll(v.c_str()));
+    } else if (a == "--isolate-hosts" && next(v)) {
+      o.isolate_hosts = std::atoi(v.c_str());
+      if (o.isolate_hosts < 1 || o.isolate_hosts > 64) return false;
+    } else if (a == "--isolate-host" && next(v)) {
+      o.isolate_host_binary = v;
     } else if (a == "--prewarm-processes" && next(v)) {
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
       o.prewarm_processes = std::atoi(v.c_str());
@@ -246,9 +277,6 @@ int serve(ServeOptions& o, const char* argv0) {
     logError("cannot create data dir " + o.data_dir + ": " + ec.message());
     return 1;
   }
-  js::initializeV8(argv0);
-  js::prewarmIsolates(o.prewarm);
-
   Loop loop;
   // SQLite commits run on the writer's thread; the loop never waits for an fsync.
   auto writer = DbWriter::open(loop, o.data_dir + "/stratus.db");
@@ -266,10 +294,21 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(recovered.error().message);
     return 1;
   }
-  WorkerPool workers(o.max_workers);
-  sandbox::IsolateSandboxFactory isolates(loop, workers);
   uint64_t budget_mb = o.memory_budget_mb ? o.memory_budget_mb : defaultMemoryBudgetMb();
   std::unique_ptr<sandbox::ProcessTier> tier = triggers::setUpProcessTier(o.process, o.data_dir, budget_mb, argv0);
+  // The isolate tier runs in stratus-isolate-host processes (docs/isolate-hosts.md), each in a
+  // cgroup of its own under a tree beside the sandboxes' (hosts have a fixed cost of their own).
+  std::unique_ptr<sandbox::CgroupTree> host_cgroups;
+  if (tier && tier->cgroups()) {
+    auto made = sandbox::CgroupTree::create(budget_mb + sandbox::kIsolateHostsOverheadMb, "isolate-hosts");
+    if (made.ok()) {
+      host_cgroups = std::move(made).value();
+    } else {
+      logWarn("isolate hosts run without cgroups: " + made.error().message);
+    }
+  }
+  sandbox::IsolateHostSupervisor isolate_hosts(loop, isolateSupervisorOptions(o, argv0, host_cgroups.get()));
+  sandbox::IsolateHostSandboxFactory isolates(isolate_hosts);
   std::unique_ptr<sandbox::ProcessPool> pool;
   if (tier && o.prewarm_processes > 0) {
     pool = std::make_unique<sandbox::ProcessPool>(
@@ -305,6 +344,7 @@ int serve(ServeOptions& o, const char* argv0) {
     tier->setEndpoint("LAMBDA", "http://" + host + ":" + std::to_string(api.port()));
   }
   if (pool) pool->start();
+  isolate_hosts.start();
   std::printf("stratus: listening on http://%s:%d (data dir %s, %zu functions)\n", o.host.c_str(),
               api.port(), o.data_dir.c_str(), (*registry)->size());
   std::fflush(stdout);
@@ -330,6 +370,8 @@ int serve(ServeOptions& o, const char* argv0) {
   api.close();
   // Sandboxes do not outlive the server: idle ones are frozen, and a frozen process cannot act
   // on its parent-death signal, so they are thawed and killed here, with their cgroups.
+  isolate_hosts.killAll();
+  host_cgroups.reset();  // kills what is left in them
   if (tier) tier->killAllSandboxes();
   writer->reset();
   std::fflush(stdout);

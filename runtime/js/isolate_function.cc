@@ -425,7 +425,37 @@ void IsolateFunction::finishCall(Call& call, bool watchdog_fired) {
     last_heap_used_ = stats.used_heap_size();
     calls_since_heap_sample_ = call.is_init ? 0 : 1;
   }
-  result.heap_used_bytes = last_heap_used_ + shell_->allocator->usedBytes();
+  result.heap_used_bytes = memoryHeld();
+  // The heap limit and the allocator bound each kind alone, --wasm-max-mem-pages one
+  // WebAssembly memory (in isolate hosts); together they must fit MemorySize too, as a
+  // process's memory must fit its cgroup: past it the call ends as Lambda's OOM kill does.
+  // The counters include garbage (a grown WebAssembly memory's old buffers, dropped
+  // ArrayBuffers) until a collection: only a total that a full collection leaves over the
+  // limit counts, so the collection runs only for calls that look over it.
+  bool stoppable = result.outcome != JsOutcome::kTimeout && result.outcome != JsOutcome::kOutOfMemory;
+  if (stoppable && result.heap_used_bytes > shell_->heap_limit) {
+    isolate_->LowMemoryNotification();
+    v8::HeapStatistics stats;
+    isolate_->GetHeapStatistics(&stats);
+    last_heap_used_ = stats.used_heap_size();
+    result.heap_used_bytes = memoryHeld();
+  }
+  if (stoppable && result.heap_used_bytes > shell_->heap_limit) {
+    result.outcome = JsOutcome::kOutOfMemory;
+    result.error_type = "Runtime.OutOfMemory";
+    result.payload = errorPayload(result.error_type, prefix + "Error: Runtime exited with error: signal: killed");
+    result.reusable = false;
+    condemned_ = true;
+  }
+}
+
+uint64_t IsolateFunction::memoryHeld() {
+  // Its heap (as last sampled), and what V8 accounts outside it (ArrayBuffer and WebAssembly
+  // memory backing stores: the external-memory counter, an atomic read with a zero change), or
+  // at least the ArrayBuffer allocator's count. Both are current every call.
+  int64_t external = isolate_->AdjustAmountOfExternalAllocatedMemory(0);
+  return last_heap_used_ + std::max<uint64_t>(external > 0 ? static_cast<uint64_t>(external) : 0,
+                                              shell_->allocator->usedBytes());
 }
 
 void IsolateFunction::runDeferredWork() {

@@ -106,6 +106,8 @@ class IsolateFunction final : public JsFunction, private NativeHost {
   // Heap statistics are sampled, not read after every call (see finishCall).
   uint64_t calls_since_heap_sample_ = 0;
   uint64_t last_heap_used_ = 0;
+  // What the isolate holds now, for REPORT and the MemorySize bound (isolate lock held).
+  uint64_t memoryHeld();
 
   // Worker-thread state (under the Locker).
   Call* call_ = nullptr;

@@ -6,11 +6,13 @@
 #include <v8-primitive.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 
 #include "runtime/js/bootstrap_script.h"
 #include "runtime/js/isolate_lock.h"
 #include "runtime/js/js_engine.h"
+#include "runtime/js/js_function.h"
 #include "runtime/js/native_host.h"
 
 namespace stratus::js {
@@ -35,6 +37,7 @@ class InertHost final : public NativeHost {
 };
 
 InertHost g_inert_host;
+std::atomic<FatalOutOfMemoryHook> g_fatal_oom_hook{nullptr};
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   v8::String::Utf8Value text(isolate, value);
@@ -51,9 +54,12 @@ void onFatalOutOfMemory(const char* location, bool is_heap_oom) {
   if (name.empty()) name = "?";
   fprintf(stderr, "stratus: fatal out of memory in function '%s' (%s%s)\n", name.c_str(),
           location != nullptr ? location : "", is_heap_oom ? ", heap" : "");
+  if (FatalOutOfMemoryHook hook = g_fatal_oom_hook.load()) hook();
 }
 
 }  // namespace
+
+void setFatalOutOfMemoryHook(FatalOutOfMemoryHook hook) { g_fatal_oom_hook.store(hook); }
 
 size_t IsolateShell::effectiveHeapLimit(size_t requested_bytes) {
   return std::max<size_t>(requested_bytes, kMinHeapBytes);

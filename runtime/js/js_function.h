@@ -27,6 +27,13 @@ void initializeV8(const char* argv0);
 // default): create() then makes each isolate itself.
 void prewarmIsolates(size_t count, uint64_t heap_limit_bytes = 128ull << 20);
 
+// Called on the thread that hit it when V8 is about to abort the process for an out-of-memory
+// it cannot recover from (some built-ins allocate far past the heap limit in one step): the
+// isolate host (runtime/js/host) tells the server which sandbox it was before it dies. Set it
+// before any isolate exists; it must be quick and must not take locks that JS threads hold.
+using FatalOutOfMemoryHook = void (*)();
+void setFatalOutOfMemoryHook(FatalOutOfMemoryHook hook);
+
 struct JsFunctionSpec {
   std::string task_root;  // directory of the function's unzipped code (the "/var/task")
   std::string opt_root;   // directory of merged layers (the "/opt"), or "" for none

@@ -5,8 +5,14 @@
 namespace stratus::js {
 namespace {
 
-std::chrono::system_clock::time_point fromEpochMs(int64_t ms) {
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+std::chrono::steady_clock::time_point fromSteadyMs(int64_t ms) {
+  return std::chrono::steady_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+int64_t nowSteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t nowEpochMs() {
@@ -24,16 +30,19 @@ Watchdog& Watchdog::instance() {
 }
 
 Watchdog::Token Watchdog::arm(int64_t deadline_epoch_ms, std::function<void()> fire) {
+  // Deadlines are kept on the monotonic clock: a wall-clock step must not fire (or postpone)
+  // them. The epoch deadline only says how far away it is, now.
+  int64_t deadline = nowSteadyMs() + (deadline_epoch_ms - nowEpochMs());
   std::lock_guard<std::mutex> lock(mu_);
   if (!started_) {
     started_ = true;
     std::thread([this] { run(); }).detach();
   }
   Token token = next_token_++;
-  by_deadline_.emplace(deadline_epoch_ms, token);
-  armed_.emplace(token, std::make_pair(deadline_epoch_ms, std::move(fire)));
-  if (deadline_epoch_ms < sleeping_until_) {
-    sleeping_until_ = deadline_epoch_ms;
+  by_deadline_.emplace(deadline, token);
+  armed_.emplace(token, std::make_pair(deadline, std::move(fire)));
+  if (deadline < sleeping_until_) {
+    sleeping_until_ = deadline;
     cv_.notify_one();
   }
   return token;
@@ -57,9 +66,9 @@ void Watchdog::run() {
       continue;
     }
     auto [deadline, token] = *by_deadline_.begin();
-    if (nowEpochMs() < deadline) {
+    if (nowSteadyMs() < deadline) {
       sleeping_until_ = deadline;
-      cv_.wait_until(lock, fromEpochMs(deadline));
+      cv_.wait_until(lock, fromSteadyMs(deadline));
       continue;
     }
     by_deadline_.erase(by_deadline_.begin());

@@ -1,6 +1,6 @@
 // The process-wide deadline watchdog: one thread and a deadline-ordered set of armed entries.
 // An IsolateFunction arms an entry around each init/invoke; when the wall clock passes the
-// deadline the watchdog runs the entry's `fire` (which calls TerminateExecution), so a handler
+// deadline (kept on the monotonic clock from the moment it is armed) the watchdog runs the entry's `fire` (which calls TerminateExecution), so a handler
 // stuck in `while (true) {}` is stopped without a thread per isolate.
 //
 // Threads: arm() and disarm() from any thread. `fire` runs on the watchdog thread with the
@@ -41,7 +41,7 @@ class Watchdog {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::set<std::pair<int64_t, Token>> by_deadline_;           // guarded by mu_
+  std::set<std::pair<int64_t, Token>> by_deadline_;  // steady-clock ms; guarded by mu_
   std::map<Token, std::pair<int64_t, std::function<void()>>> armed_;  // guarded by mu_
   Token next_token_ = 1;                                      // guarded by mu_
   bool started_ = false;                                      // guarded by mu_

@@ -1,0 +1,239 @@
+#include "sandbox/isolate_host.h"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include "runtime/base/log.h"
+#include "sandbox/child_spawn.h"
+#include "sandbox/exit_text.h"
+
+namespace stratus::sandbox {
+
+namespace {
+
+struct WriteRequest {
+  uv_write_t req;
+  std::string bytes;
+};
+
+}  // namespace
+
+IsolateHost::IsolateHost(Loop& loop, IsolateHostOptions options, ExitCallback on_exit)
+    : loop_(loop), options_(std::move(options)), on_exit_(std::move(on_exit)) {}
+
+IsolateHost::~IsolateHost() = default;
+
+std::shared_ptr<IsolateHost> IsolateHost::spawn(Loop& loop, const IsolateHostOptions& options,
+                                                ExitCallback on_exit, std::string* error) {
+  std::shared_ptr<IsolateHost> host(new IsolateHost(loop, options, std::move(on_exit)));
+  std::vector<std::string> args = {options.binary, "--memory-mb", std::to_string(options.memory_mb),
+                                   "--prewarm", std::to_string(options.prewarm),
+                                   "--max-workers", std::to_string(options.max_workers)};
+  std::vector<char*> argv = cStrings(args), envp = cStrings(options.env);
+
+  host->channel_ = new uv_pipe_t;
+  uv_pipe_init(loop.raw(), host->channel_, 0);
+  host->channel_->data = host.get();
+  uv_stdio_container_t stdio[4];
+  stdio[0].flags = UV_IGNORE;
+  // The host writes only diagnostics (V8's fatal messages): they belong in the server's log.
+  stdio[1].flags = UV_INHERIT_FD;
+  stdio[1].data.fd = 2;
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  stdio[3].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
+  stdio[3].data.stream = reinterpret_cast<uv_stream_t*>(host->channel_);
+  uv_process_options_t opts{};
+  opts.file = argv[0];
+  opts.args = argv.data();
+  opts.env = envp.data();
+  opts.stdio = stdio;
+  opts.stdio_count = 4;
+  opts.exit_cb = &IsolateHost::onExitCb;
+  // Its own session: a terminal's Ctrl-C reaches the server, which decides what stops.
+  opts.flags = UV_PROCESS_DETACHED;
+  host->process_ = new uv_process_t;
+  host->process_->data = host.get();
+  int rc = uv_spawn(loop.raw(), host->process_, &opts);
+  if (rc != 0) {
+    closeAndDelete(host->process_);
+    closeAndDelete(host->channel_);
+    host->process_ = nullptr;
+    host->channel_ = nullptr;
+    host->exited_ = true;
+    *error = "spawn " + options.binary + ": " + uv_strerror(rc);
+    return nullptr;
+  }
+  host->pid_ = host->process_->pid;
+  host->open_handles_ = 2;
+  host->self_ = host;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(host->channel_),
+      [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
+        // One read at a time per stream, and the decoder copies what it keeps: one buffer.
+        auto* h = static_cast<IsolateHost*>(handle->data);
+        buf->base = h->read_buffer_.data();
+        buf->len = h->read_buffer_.size();
+      },
+      &IsolateHost::onReadCb);
+  return host;
+}
+
+void IsolateHost::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* host = static_cast<IsolateHost*>(stream->data);
+  std::shared_ptr<IsolateHost> keep = host->self_;
+  if (nread > 0) {
+    host->decoder_.feed(buf->base, static_cast<size_t>(nread));
+  }
+  if (nread < 0) {
+    // EOF or an error: the host is dying (or broke the socket); its exit callback follows.
+    host->channel_broken_ = true;
+    uv_read_stop(stream);
+    if (!host->exited_) host->kill(SIGKILL);
+    return;
+  }
+  while (!host->exited_) {
+    auto body = host->decoder_.next();
+    if (!body) break;
+    host->onMessage(*body);
+  }
+  if (host->decoder_.failed() && !host->exited_) {
+    logError("isolate host " + std::to_string(host->pid_) + ": oversized frame; killing it");
+    host->kill(SIGKILL);
+  }
+}
+
+void IsolateHost::onMessage(const std::string& body) {
+  nlohmann::json msg = nlohmann::json::parse(body, nullptr, false);
+  if (!msg.is_object()) {
+    logError("isolate host " + std::to_string(pid_) + ": malformed message; killing it");
+    kill(SIGKILL);
+    return;
+  }
+  std::string op = msg.value("op", "");
+  if (op == "ready") {
+    ready_ = true;
+  } else if (op == "fatal") {
+    fatal_oom_sandbox_ = msg.value("id", int64_t{-1});
+  } else if (op == "done") {
+    int64_t id = msg.value("id", int64_t{-1});
+    auto it = pending_.find(id);
+    if (it == pending_.end() || it->second.seq != msg.value("seq", int64_t{-1})) return;  // disposed
+    HostAnswerCallback done = std::move(it->second.done);
+    pending_.erase(it);
+    HostAnswer answer;
+    answer.body = std::move(msg);
+    done(std::move(answer));
+  }
+}
+
+void IsolateHost::onExitCb(uv_process_t* process, int64_t exit_status, int term_signal) {
+  auto* host = static_cast<IsolateHost*>(process->data);
+  std::shared_ptr<IsolateHost> keep = host->self_;
+  host->onExit(exit_status, term_signal);
+}
+
+void IsolateHost::onExit(int64_t exit_status, int term_signal) {
+  exited_ = true;
+  std::string text = runtimeExitText(exit_status, term_signal);
+  exit_text_ = text;
+  // What is still unread (a "done" or "fatal" written just before the end) counts first.
+  uv_os_fd_t fd;
+  if (channel_ != nullptr && !channel_broken_ &&
+      uv_fileno(reinterpret_cast<uv_handle_t*>(channel_), &fd) == 0) {
+    char buf[65536];
+    for (int i = 0; i < 4096; ++i) {  // bounded: the host is gone, the socket drains
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      decoder_.feed(buf, static_cast<size_t>(n));
+    }
+  }
+  while (auto body = decoder_.next()) onMessage(*body);
+  exited_ = true;
+  std::map<int64_t, Pending> pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, p] : pending) {
+    HostAnswer answer;
+    answer.host_died = true;
+    answer.out_of_memory = id == fatal_oom_sandbox_;
+    answer.exit_text = text;
+    p.done(std::move(answer));
+  }
+  if (on_exit_) on_exit_(*this, ready_);
+  closeHandles();
+}
+
+void IsolateHost::closeHandles() {
+  auto closed = [](uv_handle_t* h) {
+    auto* host = static_cast<IsolateHost*>(h->data);
+    if (h->type == UV_PROCESS) {
+      delete reinterpret_cast<uv_process_t*>(h);
+    } else {
+      delete reinterpret_cast<uv_pipe_t*>(h);
+    }
+    if (--host->open_handles_ == 0) host->self_.reset();  // may destroy the host
+  };
+  if (channel_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(channel_), closed);
+    channel_ = nullptr;
+  }
+  if (process_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(process_), closed);
+    process_ = nullptr;
+  }
+}
+
+void IsolateHost::send(const nlohmann::json& message) {
+  if (exited_ || channel_broken_ || channel_ == nullptr) return;
+  auto* w = new WriteRequest;
+  w->bytes = js::host::encodeFrame(message);
+  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(channel_), &buf, 1,
+                    [](uv_write_t* req, int) { delete reinterpret_cast<WriteRequest*>(req); });
+  if (rc != 0) delete w;  // the exit callback answers what is pending
+}
+
+int64_t IsolateHost::create(const js::JsFunctionSpec& spec) {
+  int64_t id = ++next_id_;
+  ++live_sandboxes_;
+  send({{"op", "create"}, {"id", id}, {"spec", js::host::toJson(spec)}});
+  return id;
+}
+
+void IsolateHost::request(int64_t id, nlohmann::json message, HostAnswerCallback done) {
+  if (exited_) {
+    HostAnswer answer;
+    answer.host_died = true;
+    answer.exit_text = "Runtime exited without providing a reason";
+    done(std::move(answer));
+    return;
+  }
+  int64_t seq = ++next_seq_;
+  message["id"] = id;
+  message["seq"] = seq;
+  pending_[id] = Pending{seq, std::move(done)};
+  send(message);
+}
+
+void IsolateHost::dispose(int64_t id) {
+  if (auto it = pending_.find(id); it != pending_.end()) {
+    // Whoever waits for it still gets an answer, on a later turn (not from inside its own call).
+    auto done = std::make_shared<HostAnswerCallback>(std::move(it->second.done));
+    pending_.erase(it);
+    loop_.post([done] {
+      HostAnswer answer;
+      answer.host_died = true;
+      answer.exit_text = "Runtime exited without providing a reason";
+      (*done)(std::move(answer));
+    });
+  }
+  if (live_sandboxes_ > 0) --live_sandboxes_;
+  send({{"op", "dispose"}, {"id", id}});
+}
+
+void IsolateHost::kill(int signal) {
+  if (process_ != nullptr && !exited_) uv_process_kill(process_, signal);
+}
+
+}  // namespace stratus::sandbox

@@ -55,6 +55,13 @@ bool expected(RuntimeState from, RuntimeEvent event, RuntimeState& to) {
 }
 
 void checkRefusalBody(RuntimeState from, RuntimeEvent event) {
+  // The body depends on the pair alone: check each pair once per process.
+  static bool checked[32][4] = {};
+  auto s = static_cast<unsigned>(from), e = static_cast<unsigned>(event);
+  if (s < 32 && e < 4) {
+    if (checked[s][e]) return;
+    checked[s][e] = true;
+  }
   std::string body = invalidTransitionBody(from, event);
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) fail("refusal body is not a JSON object", from, event);

@@ -52,7 +52,10 @@ run() {
       >"$log" 2>&1; then
     echo "fuzz: $name: ok, $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?') inputs in ${seconds}s"
   else
-    echo "fuzz: $name: FAILED; reproducer: $(ls -t "$out/artifacts" | head -1 | sed "s|^|$out/artifacts/|")" >&2
+    local artifact
+    artifact=$(ls -t "$out/artifacts" | head -1)
+    if [ -n "$artifact" ]; then artifact=$out/artifacts/$artifact; else artifact="none written (killed by a signal?)"; fi
+    echo "fuzz: $name: FAILED; reproducer: $artifact" >&2
     grep -E 'ERROR|invariant broken|SUMMARY|runtime error' "$log" | head -5 >&2 || true
     echo "fuzz: full log: $log" >&2
     return 1

@@ -1,6 +1,7 @@
 #include "tests/fuzz/common/loopback_exchange.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@ struct Client {
   Loop* loop = nullptr;
   uv_tcp_t tcp{};
   uv_timer_t timer{};
+  uv_check_t check{};  // runs after each poll phase: counts loop turns that brought nothing
   uv_connect_t connect_req{};
   uv_write_t write_req{};
   uv_shutdown_t shutdown_req{};
@@ -24,7 +26,10 @@ struct Client {
   uint64_t last_activity_ms = 0;
   bool written = false;
   bool finished = false;
-  int open_handles = 2;
+  uint64_t activity = 0;       // bumped by every read and write completion
+  uint64_t activity_seen = 0;  // its value at the last check
+  int idle_turns = 0;          // loop turns in a row without activity
+  int open_handles = 3;
   bool* done_flag = nullptr;
   Exchange* out = nullptr;
   char buffer[64 * 1024];
@@ -45,6 +50,23 @@ void finish(Client* c) {
   c->finished = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), onClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), onClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->check), onClosed);
+}
+
+// Quiet means time *and* turns: a process descheduled for longer than quiet_ms wakes with its
+// timer due before the poll phase has read what arrived meanwhile, so time alone would end an
+// exchange whose answers are sitting in the socket. Every step of a server's answer (read,
+// posted task, write) takes a turn, so a few idle turns mean nothing more is coming.
+constexpr int kQuietTurns = 5;
+
+void onCheck(uv_check_t* check) {
+  auto* c = static_cast<Client*>(check->data);
+  if (c->activity != c->activity_seen) {
+    c->activity_seen = c->activity;
+    c->idle_turns = 0;
+  } else {
+    ++c->idle_turns;
+  }
 }
 
 void onTick(uv_timer_t* timer) {
@@ -54,7 +76,8 @@ void onTick(uv_timer_t* timer) {
     c->result.timed_out = true;
     return finish(c);
   }
-  if (c->limits.quiet_ms > 0 && c->written && now - c->last_activity_ms >= c->limits.quiet_ms) {
+  if (c->limits.quiet_ms > 0 && c->written && now - c->last_activity_ms >= c->limits.quiet_ms &&
+      c->idle_turns >= kQuietTurns) {
     c->result.quiet = true;
     return finish(c);
   }
@@ -65,6 +88,7 @@ void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   if (nread > 0) {
     c->result.received.append(buf->base, static_cast<size_t>(nread));
     c->last_activity_ms = uv_now(c->loop->raw());
+    ++c->activity;
     return;
   }
   if (nread < 0) {  // EOF or a reset: the server is done with us
@@ -78,6 +102,7 @@ void onWritten(uv_write_t* req, int status) {
   if (c->finished) return;
   c->written = true;
   c->last_activity_ms = uv_now(c->loop->raw());
+  ++c->activity;
   if (status < 0) return;  // the server closed early; reading reports it
   uv_shutdown(&c->shutdown_req, reinterpret_cast<uv_stream_t*>(&c->tcp),
               [](uv_shutdown_t*, int) {});
@@ -104,6 +129,10 @@ void onConnected(uv_connect_t* req, int status) {
 
 Exchange exchangeOverLoopback(Loop& loop, int port, std::string_view bytes,
                               const ExchangeLimits& limits) {
+  // A write to a connection the peer has closed raises SIGPIPE, which would end the fuzzer
+  // silently; the server process ignores it too (triggers/main.cc).
+  static const bool ignored = [] { return signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)ignored;
   Exchange out;
   bool done = false;
   auto* c = new Client;
@@ -116,7 +145,9 @@ Exchange exchangeOverLoopback(Loop& loop, int port, std::string_view bytes,
   c->started_ms = c->last_activity_ms = uv_now(loop.raw());
   uv_tcp_init(loop.raw(), &c->tcp);
   uv_timer_init(loop.raw(), &c->timer);
-  c->tcp.data = c->timer.data = c;
+  uv_check_init(loop.raw(), &c->check);
+  c->tcp.data = c->timer.data = c->check.data = c;
+  uv_check_start(&c->check, onCheck);
   uv_tcp_nodelay(&c->tcp, 1);
   uv_timer_start(&c->timer, onTick, 5, 5);
   sockaddr_in addr{};

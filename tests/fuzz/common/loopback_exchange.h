@@ -13,8 +13,9 @@
 namespace stratus::fuzz {
 
 struct ExchangeLimits {
-  // The exchange ends when nothing arrived for this long after everything was written (0: wait
-  // for the server to close). For servers that may hold a request open (a long poll).
+  // The exchange ends when nothing arrived for this long, and for a few loop turns, after
+  // everything was written (0: wait for the server to close). For servers that may hold a
+  // request open (a long poll).
   uint64_t quiet_ms = 0;
   // It ends anyway after this long; `timed_out` then says so.
   uint64_t deadline_ms = 10000;

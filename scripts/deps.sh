@@ -10,6 +10,7 @@ packages=(build-essential cmake pkg-config git ca-certificates
   libuv1-dev libzip-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev
   libhttp-parser-dev libcgroup-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-boto3 zip unzip curl openssl
+  clang libclang-rt-14-dev
   libbrotli1 libc-ares2 libicu72 libnghttp2-14)
 # The AWS CLI v2 (`--cli-binary-format` and friends): Debian 12's awscli package is v2.9; a
 # machine whose PATH has only v1 gets Debian's too, at /usr/bin/aws (scripts/aws-cli finds it).

@@ -33,7 +33,8 @@ void from_json(const nlohmann::json& j, LayerVersionRecord& r) {
   r.code.size = code.value("size", uint64_t{0});
   r.code.unzipped = code.value("unzipped", uint64_t{0});
   r.policy.clear();
-  for (const auto& [sid, st] : j.value("policy", nlohmann::json::object()).items()) {
+  const nlohmann::json policy = j.value("policy", nlohmann::json::object());  // kept alive
+  for (const auto& [sid, st] : policy.items()) {
     r.policy[sid] = {st.value("action", ""), st.value("principal", ""),
                      st.value("organization_id", "")};
   }

@@ -134,6 +134,10 @@ void publishLayerVersion(ApiContext& ctx, const ApiCallPtr& call) {
                               "to perform: lambda:PublishLayerVersion on resource: " + parts.layerArn(),
                               {}});
     }
+    if (in.compatible_runtimes) {
+      Status ok = checkCompatibleRuntimes(*in.compatible_runtimes);
+      if (!ok.ok()) return call->fail(ok.error());
+    }
     if (in.content.s3) {
       return call->fail(Error::invalidParameter(
           "Stratus has no S3: publish the layer's zip with Content.ZipFile (--zip-file fileb://layer.zip)."));
@@ -187,6 +191,7 @@ void listLayers(ApiContext& ctx, const ApiCallPtr& call) {
   if (!page.ok()) return call->fail(page.error());
   std::string runtime = parameter(*call, "CompatibleRuntime");
   std::string arch = parameter(*call, "CompatibleArchitecture");
+  if (Status ok = checkCompatibleRuntime(runtime); !ok.ok()) return call->fail(ok.error());
   // This account's layers in this region, each with its newest version that passes the filters.
   std::string prefix = "arn:aws:lambda:" + ctx.scope.region + ":" + ctx.scope.account_id + ":layer:";
   std::vector<nlohmann::json> items;
@@ -212,6 +217,7 @@ void listLayerVersions(ApiContext& ctx, const ApiCallPtr& call) {
   if (!page.ok()) return call->fail(page.error());
   std::string runtime = parameter(*call, "CompatibleRuntime");
   std::string arch = parameter(*call, "CompatibleArchitecture");
+  if (Status ok = checkCompatibleRuntime(runtime); !ok.ok()) return call->fail(ok.error());
   LayerArnParts parts = layerFromPath(call->params.at(0), ctx.scope);
   std::vector<nlohmann::json> items;  // newest first, as Lambda lists them
   if (const scheduler::LayerState* layer = ctx.layers.find(parts.layerArn())) {

@@ -3,8 +3,13 @@
 #include <set>
 
 #include "runtime/base/clock.h"
+#include "triggers/request_shape.h"
 
 namespace stratus::triggers {
+
+namespace lambda_model {
+extern const Shape kRuntime;  // lambda_shapes.cc
+}
 
 namespace {
 
@@ -159,6 +164,41 @@ Result<std::vector<scheduler::LayerRef>> resolveFunctionLayers(
     out.push_back({parts->versionArn(), v->code});
   }
   return out;
+}
+
+namespace {
+bool knownRuntime(const std::string& runtime) {
+  for (const char* e : lambda_model::kRuntime.enum_values) {
+    if (runtime == e) return true;
+  }
+  return false;
+}
+
+std::string runtimeEnum() {
+  std::string out = "[";
+  for (const char* e : lambda_model::kRuntime.enum_values) out += (out.size() > 1 ? ", " : "") + std::string(e);
+  return out + "]";
+}
+}  // namespace
+
+Status checkCompatibleRuntime(const std::string& runtime) {
+  if (runtime.empty() || knownRuntime(runtime)) return okStatus();
+  return Error::validation("1 validation error detected: Value '" + runtime +
+                           "' at 'compatibleRuntime' failed to satisfy constraint: Member must "
+                           "satisfy enum value set: " + runtimeEnum());
+}
+
+Status checkCompatibleRuntimes(const std::vector<std::string>& runtimes) {
+  for (const auto& r : runtimes) {
+    if (knownRuntime(r)) continue;
+    std::string listed = "[";
+    for (const auto& x : runtimes) listed += (listed.size() > 1 ? ", " : "") + x;
+    return Error::validation("1 validation error detected: Value '" + listed +
+                             "]' at 'compatibleRuntimes' failed to satisfy constraint: Member "
+                             "must satisfy constraint: [Member must satisfy enum value set: " +
+                             runtimeEnum() + "]");
+  }
+  return okStatus();
 }
 
 Status checkUnzippedTotal(const scheduler::CodeRef& code,

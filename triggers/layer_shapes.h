@@ -48,6 +48,11 @@ bool layerMatches(const scheduler::LayerVersionRecord& v, const std::string& run
 Result<std::vector<scheduler::LayerRef>> resolveFunctionLayers(
     const scheduler::LayerRegistry& layers, const std::vector<std::string>& arns,
     const AccountScope& scope);
+// Runtime values are checked by handlers (gen_lambda_shapes.py UNCHECKED): ListLayers' and
+// ListLayerVersions' CompatibleRuntime, PublishLayerVersion's CompatibleRuntimes, against the
+// model's enum, with Lambda's ValidationException.
+Status checkCompatibleRuntime(const std::string& runtime);  // "" passes
+Status checkCompatibleRuntimes(const std::vector<std::string>& runtimes);
 // Code and layers together within Lambda's 262144000 unzipped bytes (LAMBDA.md §3).
 Status checkUnzippedTotal(const scheduler::CodeRef& code,
                           const std::vector<scheduler::LayerRef>& layers);

@@ -44,7 +44,8 @@ Status overlay(const std::string& bundle, const std::string& dest) {
   for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) return Error::service("building /opt: cannot read " + bundle + ": " + error.message());
     const fs::path& src = it->path();
-    const std::string target = dest + "/" + fs::relative(src, bundle).string();
+    // Lexically: fs::relative() would resolve a symlink and name its target instead.
+    const std::string target = dest + "/" + src.lexically_relative(bundle).string();
     const fs::file_status st = it->symlink_status();
     if (fs::is_directory(st)) {
       if (isDirectory(target)) continue;

@@ -32,6 +32,7 @@ void health(ApiContext&, const ApiCallPtr& call) { call->reply(200, nlohmann::js
 std::string operationFor(const HttpRequest& r) {
   if (r.path.find("/invocations") != std::string::npos) return "InvokeFunction";
   if (r.path.find("/code") != std::string::npos) return "UpdateFunctionCode";
+  if (r.path.find("/layers/") != std::string::npos) return "PublishLayerVersion";
   return "CreateFunction";
 }
 

@@ -327,10 +327,13 @@ void importLayerVersion(ApiContext& ctx, const ApiCallPtr& call) {
     record.code = codeRef(code);
     record.created_date = formatAwsTimestamp(epochMs());
     record.description = "Imported into Stratus";
-    ctx.layers.import(parts.layerArn(), parts.name, record, [] (Status) {});
+    auto body = std::make_shared<nlohmann::json>();
+    ctx.layers.import(parts.layerArn(), parts.name, record, [call, body](Status s) {
+      if (!s.ok()) return call->fail(s.error());
+      call->reply(201, *body);
+    });
     const scheduler::LayerState* layer = ctx.layers.find(parts.layerArn());
-    nlohmann::json body = layerVersionShape(*layer, layer->versions.at(*parts.version), hostOf(*call));
-    ctx.layers.whenDurable(answerWhenDurable(call, 201, body));
+    *body = layerVersionShape(*layer, layer->versions.at(*parts.version), hostOf(*call));
   });
 }
 

@@ -20,6 +20,12 @@
 //   custom  a provided.al2023 function whose bootstrap is a small C program speaking the Runtime
 //           API on one keep-alive socket (compiled with cc here), N distinct functions each
 //           invoked once, paced, interleaved with the jail floor and the no-op route.
+//   layers  a node function's cold start with 5 layers (each 200 small files under
+//           nodejs/node_modules, merged into /opt) beside the same function with none: N
+//           distinct functions of each, one server without a process pool (every start spawns
+//           its runtime), paced and interleaved pair by pair. The
+//           first start with the 5 layers builds their /opt tree (reported alone); the others
+//           reuse it (one tree per ordered list of layer contents).
 //   warm    the hello world (as e2e_bench and peers_bench run it) on the node process tier
 //           against the same handler on the isolate tier (STRATUS_TIER=isolate) and the no-op
 //           route, one server: 1 client request by request across the three, then C clients
@@ -84,7 +90,7 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const std::set<std::string> kSections = {"cold", "custom", "warm"};
+const std::set<std::string> kSections = {"cold", "custom", "layers", "warm"};
 
 struct Options {
   std::string stratus;  // the server binary
@@ -114,7 +120,7 @@ void usage() {
       "  --node PATH          node for the `node -e 0` baseline (default /usr/bin/node)\n"
       "  --python PATH        python for the `python3 -c 0` baseline (default /usr/bin/python3)\n"
       "  --cc PATH            C compiler for the custom runtime (default cc)\n"
-      "  --skip LIST          leave out sections, comma separated: cold,custom,warm\n"
+      "  --skip LIST          leave out sections, comma separated: cold,custom,layers,warm\n"
       "  --only LIST          run only these sections\n"
       "  --cold N             distinct functions per runtime per server (default 30)\n"
       "  --cold-gap-ms MS     idle time before each paced cold invoke and each jail floor with\n"
@@ -865,6 +871,91 @@ bool printCustom(const CustomResult& c) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// layers
+
+struct LayersResult {
+  bool ran = false;
+  int n = 0, gap_ms = 0, layer_files = 0;
+  ColdSample first;  // the start that built /opt
+  ColdSeries with_layers, without;
+};
+
+LayersResult runLayers(const Options& opt, const std::string& work) {
+  LayersResult res;
+  res.ran = true;
+  res.n = opt.cold;
+  res.gap_ms = opt.cold_gap_ms;
+  res.layer_files = 200;
+  ChildProcess server;
+  // No pool: every start spawns its runtime, so both kinds pay the same path (a pool refilling
+  // between paced starts would hand some of them a ready process and not others).
+  startStratus(server, opt.stratus, work, "layers", withArgs(opt, {"--prewarm-processes", "0"}));
+  progress("%s (pid %d); publishing 5 layers", server.banner().c_str(), server.pid());
+  Conn conn(server.port());
+  std::string arns;
+  for (int l = 0; l < 5; ++l) {
+    StoredZip z;
+    for (int f = 0; f < res.layer_files; ++f) {
+      z.add("nodejs/node_modules/pkg" + std::to_string(l) + "/f" + std::to_string(f) + ".js",
+            "module.exports = " + std::to_string(f) + ";\n");
+    }
+    std::string body = "{\"Content\":{\"ZipFile\":\"" + stratus::base64Encode(z.finish()) + "\"}}";
+    std::string name = "bench-layer-" + std::to_string(getpid()) + "-" + std::to_string(l);
+    conn.mustRoundTrip(buildRequest(server.port(), "POST", "/2018-10-31/layers/" + name + "/versions", body),
+                       201, "PublishLayerVersion");
+    arns += std::string(l ? "," : "") + "\"arn:aws:lambda:us-east-1:000000000000:layer:" + name + ":1\"";
+  }
+  std::vector<std::string> reqs;
+  for (int i = 0; i <= opt.cold; ++i) {
+    for (const char* kind : {"lay", "none"}) {
+      FunctionSpec spec;
+      spec.runtime = kCjs.runtime;
+      spec.handler = kCjs.handler;
+      std::string fn = std::string(kind) + "-" + std::to_string(i);
+      spec.zip = cjsZip(std::to_string(getpid()) + "/" + fn, "");
+      std::string body = createFunctionBody(fn, spec);
+      if (std::string(kind) == "lay") body = body.substr(0, body.rfind('}')) + ",\"Layers\":[" + arns + "]}";
+      conn.mustRoundTrip(buildRequest(server.port(), "POST", "/2015-03-31/functions", body), 201,
+                         "CreateFunction " + fn);
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto gap = [&] {
+    if (opt.cold_gap_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt.cold_gap_ms));
+  };
+  progress("layers: %d cold starts each with 5 layers and with none, interleaved...", opt.cold);
+  gap();
+  res.first = coldInvoke(conn, server.port(), "lay-0");
+  for (int i = 1; i <= opt.cold; ++i) {
+    gap();
+    res.with_layers.samples.push_back(coldInvoke(conn, server.port(), "lay-" + std::to_string(i)));
+    gap();
+    res.without.samples.push_back(coldInvoke(conn, server.port(), "none-" + std::to_string(i)));
+  }
+  stopServer(server);
+  return res;
+}
+
+void printLayers(const LayersResult& r) {
+  std::printf("-- cold invoke, node CommonJS with 5 layers (%d files each, merged into /opt) "
+              "beside none: %d distinct functions of each, 1 client, interleaved, %d ms idle "
+              "before each, --prewarm-processes 0 --\n",
+              r.layer_files, r.n, r.gap_ms);
+  printStatsHeader();
+  printStatsRow("5 layers, end to end", r.with_layers.e2e());
+  printStatsRow("5 layers, Init Duration", r.with_layers.init());
+  printStatsRow("no layers, end to end", r.without.e2e());
+  printStatsRow("no layers, Init Duration", r.without.init());
+  std::printf("  first start with the 5 layers (builds their /opt tree): end to end %.3f ms, "
+              "Init Duration %.3f ms\n", r.first.e2e_ms, r.first.init_ms);
+  double base = r.without.e2e().p50_ms;
+  if (base > 0) {
+    std::printf("  p50 end to end, 5 layers / none: %.2fx (+%.3f ms)\n",
+                r.with_layers.e2e().p50_ms / base, r.with_layers.e2e().p50_ms - base);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // warm
 
 struct WarmResult {
@@ -1026,6 +1117,7 @@ int main(int argc, char** argv) {
   ColdResult cold;
   CustomResult custom;
   WarmResult warm;
+  LayersResult layer_run;
   std::vector<std::pair<std::string, double>> section_s;
   std::unique_ptr<Baselines> base;
   if (opt.sections.count("cold") || opt.sections.count("custom"))
@@ -1038,6 +1130,7 @@ int main(int argc, char** argv) {
   };
   timed("cold", [&] { cold = runCold(opt, work, *base); });
   timed("custom", [&] { custom = runCustom(opt, work, *base); });
+  timed("layers", [&] { layer_run = runLayers(opt, work); });
   timed("warm", [&] { warm = runWarm(opt, work); });
 
   std::printf("\n== process_bench summary (%u cores, %.0f s run:",
@@ -1047,9 +1140,10 @@ int main(int argc, char** argv) {
   bool all_met = true;
   if (cold.ran) all_met = printCold(cold) && all_met;
   if (custom.ran) all_met = printCustom(custom) && all_met;
+  if (layer_run.ran) printLayers(layer_run);
   if (warm.ran) printWarm(warm);
   std::vector<std::string> skipped;
-  for (const auto& s : {"cold", "custom", "warm"})
+  for (const auto& s : {"cold", "custom", "layers", "warm"})
     if (!opt.sections.count(s)) skipped.push_back(s);
   if (!skipped.empty()) {
     std::printf("-- skipped:");

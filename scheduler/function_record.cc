@@ -2,6 +2,21 @@
 
 namespace stratus::scheduler {
 
+namespace {
+nlohmann::json codeJson(const CodeRef& c) {
+  return {{"sha256_hex", c.sha256_hex}, {"sha256_base64", c.sha256_base64}, {"size", c.size},
+          {"unzipped", c.unzipped}};
+}
+CodeRef codeFrom(const nlohmann::json& code) {
+  CodeRef c;
+  c.sha256_hex = code.value("sha256_hex", "");
+  c.sha256_base64 = code.value("sha256_base64", "");
+  c.size = code.value("size", uint64_t{0});
+  c.unzipped = code.value("unzipped", uint64_t{0});
+  return c;
+}
+}  // namespace
+
 void to_json(nlohmann::json& j, const FunctionRecord& r) {
   j = nlohmann::json{{"name", r.name},
                      {"version", r.version},
@@ -15,15 +30,17 @@ void to_json(nlohmann::json& j, const FunctionRecord& r) {
                      {"ephemeral_storage_mb", r.ephemeral_storage_mb},
                      {"tracing_mode", r.tracing_mode},
                      {"package_type", r.package_type},
-                     {"code",
-                      {{"sha256_hex", r.code.sha256_hex},
-                       {"sha256_base64", r.code.sha256_base64},
-                       {"size", r.code.size}}},
+                     {"code", codeJson(r.code)},
                      {"last_modified_ms", r.last_modified_ms},
                      {"revision_id", r.revision_id},
                      {"tags", r.tags},
                      {"generation", r.generation}};
   if (r.environment) j["environment"] = *r.environment;
+  if (!r.layers.empty()) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const LayerRef& l : r.layers) layers.push_back({{"arn", l.arn}, {"code", codeJson(l.code)}});
+    j["layers"] = layers;
+  }
 }
 
 void from_json(const nlohmann::json& j, FunctionRecord& r) {
@@ -39,10 +56,11 @@ void from_json(const nlohmann::json& j, FunctionRecord& r) {
   r.ephemeral_storage_mb = j.value("ephemeral_storage_mb", 512);
   r.tracing_mode = j.value("tracing_mode", "PassThrough");
   r.package_type = j.value("package_type", "Zip");
-  const auto& code = j.at("code");
-  r.code.sha256_hex = code.value("sha256_hex", "");
-  r.code.sha256_base64 = code.value("sha256_base64", "");
-  r.code.size = code.value("size", uint64_t{0});
+  r.code = codeFrom(j.at("code"));
+  r.layers.clear();  // rows written before layers existed have none
+  for (const auto& l : j.value("layers", nlohmann::json::array())) {
+    r.layers.push_back({l.at("arn").get<std::string>(), codeFrom(l.at("code"))});
+  }
   r.last_modified_ms = j.value("last_modified_ms", int64_t{0});
   r.revision_id = j.value("revision_id", "");
   r.tags = j.value("tags", std::map<std::string, std::string>{});

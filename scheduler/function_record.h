@@ -17,6 +17,15 @@ struct CodeRef {
   std::string sha256_hex;
   std::string sha256_base64;  // CodeSha256
   uint64_t size = 0;          // CodeSize
+  uint64_t unzipped = 0;      // extracted bytes (0 in rows written before layers existed)
+};
+
+// A layer version a function uses: its ARN as given, and its content, copied from the layer
+// version when the function was configured, so deleting that version later does not change
+// or break the function (the content stays in the code store).
+struct LayerRef {
+  std::string arn;  // arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
+  CodeRef code;
 };
 
 struct FunctionRecord {
@@ -35,6 +44,7 @@ struct FunctionRecord {
   std::string tracing_mode = "PassThrough";
   std::string package_type = "Zip";
   CodeRef code;
+  std::vector<LayerRef> layers;  // in order: a later layer's files win in /opt
   int64_t last_modified_ms = 0;
   std::string revision_id;
   std::map<std::string, std::string> tags;  // on the function ($LATEST record)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "layers/opt_builder.h"
 #include "runtime/base/answer_on_drop.h"
 #include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
@@ -38,7 +39,7 @@ Scheduler::~Scheduler() {
   reaper_.stop();
 }
 
-sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const std::string& bundle_dir,
+sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const Bundles& bundles,
                                         bool provisioned) const {
   sandbox::SandboxSpec spec;
   spec.function_name = r.name;
@@ -47,7 +48,8 @@ sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const std::stri
   spec.version = r.version;
   spec.runtime = r.runtime;
   spec.handler = r.handler;
-  spec.task_root = bundle_dir;
+  spec.task_root = bundles.task;
+  spec.opt_root = bundles.opt;
   if (r.environment) spec.environment = *r.environment;
   spec.memory_mb = r.memory_mb;
   spec.timeout_s = r.timeout_s;
@@ -142,7 +144,7 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
   uint64_t promised = memory_mb;
   pending_cold_mb_ += promised;
   withBundle(record, [this, alive = alive_, copy, promised, call = std::move(call),
-                      lease = std::move(lease), done = std::move(done)](Result<std::string> bundle) mutable {
+                      lease = std::move(lease), done = std::move(done)](Result<Bundles> bundle) mutable {
     if (!*alive) return;
     pending_cold_mb_ -= promised;
     if (!bundle.ok()) return done(bundle.error());
@@ -207,29 +209,46 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
 }
 
 void Scheduler::withBundle(const FunctionRecord& record,
-                           std::function<void(Result<std::string>)> then) {
+                           std::function<void(Result<Bundles>)> then) {
+  std::vector<std::string> layer_hexes;
+  std::string opt_key;
+  for (const LayerRef& layer : record.layers) {
+    layer_hexes.push_back(layer.code.sha256_hex);
+    opt_key += layer.code.sha256_hex + ",";
+  }
   auto cached = bundles_.find(record.code.sha256_hex);
-  if (cached != bundles_.end()) return then(cached->second);
-  // First start of this code since the server started: make sure its bundle is on disk
-  // (re-extracting after a crash if needed), off the loop.
+  auto cached_opt = opts_.find(opt_key);
+  if (cached != bundles_.end() && (layer_hexes.empty() || cached_opt != opts_.end())) {
+    return then(Bundles{cached->second, layer_hexes.empty() ? "" : cached_opt->second});
+  }
+  // First start of this code (or this list of layers) since the server started: make sure
+  // its bundle is on disk (re-extracting after a crash if needed) and its /opt built, off the
+  // loop.
   auto hex = record.code.sha256_hex;
   auto found = std::make_shared<Result<layers::StoredCode>>(Error::service("not run"));
+  auto opt = std::make_shared<Result<std::string>>(std::string());
   layers::CodeStore* store = &code_;
-  loop_.runInPool([store, hex, found] { *found = store->get(hex); },
-                  [this, alive = alive_, hex, found, then = std::move(then)] {
-                    if (!*alive) return;
-                    if (!found->ok()) return then(found->error());
-                    bundles_[hex] = (*found)->bundle_dir;
-                    then((*found)->bundle_dir);
-                  });
+  loop_.runInPool(
+      [store, hex, found, opt, layer_hexes] {
+        *found = store->get(hex);
+        if (found->ok()) *opt = layers::buildOptTree(*store, layer_hexes);
+      },
+      [this, alive = alive_, hex, found, opt, opt_key, then = std::move(then)] {
+        if (!*alive) return;
+        if (!found->ok()) return then(found->error());
+        if (!opt->ok()) return then(opt->error());
+        bundles_[hex] = (*found)->bundle_dir;
+        if (!opt_key.empty()) opts_[opt_key] = **opt;
+        then(Bundles{(*found)->bundle_dir, **opt});
+      });
 }
 
-uint64_t Scheduler::addSlot(const FunctionRecord& record, const std::string& bundle_dir,
+uint64_t Scheduler::addSlot(const FunctionRecord& record, const Bundles& bundles,
                             const std::string& provisioned_for) {
   uint64_t id = next_slot_id_++;
   Slot slot;
   slot.sandbox = std::shared_ptr<sandbox::Sandbox>(
-      factory_.create(specFor(record, bundle_dir, !provisioned_for.empty())));
+      factory_.create(specFor(record, bundles, !provisioned_for.empty())));
   slot.function = record.name;
   slot.version = record.version;
   slot.provisioned_for = provisioned_for;
@@ -329,7 +348,7 @@ void Scheduler::provision(const std::string& function, const std::string& qualif
   int missing = group.requested - static_cast<int>(mine.size());
   if (missing <= 0 || !group.failure.empty()) return;
   FunctionRecord copy = *record;
-  withBundle(*record, [this, alive = alive_, copy, qualifier, missing](Result<std::string> bundle) {
+  withBundle(*record, [this, alive = alive_, copy, qualifier, missing](Result<Bundles> bundle) {
     if (!*alive) return;
     auto g = provisioned_.find({copy.name, qualifier});
     if (g == provisioned_.end() || g->second.version != copy.version) return;

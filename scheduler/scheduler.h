@@ -114,10 +114,15 @@ class Scheduler {
              std::shared_ptr<ConcurrencyLease> lease, InvokeDone done);
   void run(uint64_t slot_id, InvokeCall call, std::shared_ptr<ConcurrencyLease> lease,
            InvokeDone done);
-  // Calls `then` with the record's bundle dir, extracting it first if this server has not
-  // seen it yet (off the loop).
-  void withBundle(const FunctionRecord& record, std::function<void(Result<std::string>)> then);
-  uint64_t addSlot(const FunctionRecord& record, const std::string& bundle_dir,
+  // Where a version's trees are: its code (/var/task) and its merged layers (/opt, "" if none).
+  struct Bundles {
+    std::string task;
+    std::string opt;
+  };
+  // Calls `then` with the record's bundles, extracting its code and building its /opt first
+  // if this server has not seen them yet (off the loop).
+  void withBundle(const FunctionRecord& record, std::function<void(Result<Bundles>)> then);
+  uint64_t addSlot(const FunctionRecord& record, const Bundles& bundles,
                    const std::string& provisioned_for);
   void dropSlot(uint64_t id);
   // Recomputes a slot's charge after its state changed (busy, ready) and updates the total.
@@ -130,7 +135,7 @@ class Scheduler {
   std::vector<uint64_t> slotsOf(const std::string& function,
                                 const std::function<bool(const Slot&)>& pred) const;
   int64_t currentGeneration(const std::string& function, const std::string& version) const;
-  sandbox::SandboxSpec specFor(const FunctionRecord& record, const std::string& bundle_dir,
+  sandbox::SandboxSpec specFor(const FunctionRecord& record, const Bundles& bundles,
                                bool provisioned) const;
 
   Loop& loop_;
@@ -146,6 +151,7 @@ class Scheduler {
   std::map<std::string, std::vector<uint64_t>> function_slots_;
   std::map<GroupKey, ProvisionedGroup> provisioned_;
   std::map<std::string, std::string> bundles_;  // code sha256 hex -> verified bundle dir
+  std::map<std::string, std::string> opts_;     // layer hashes, in order -> built /opt tree
   // Memory promised to cold starts that are still finding their bundle: counted in the budget
   // so a burst of first starts cannot overshoot it.
   uint64_t pending_cold_mb_ = 0;

@@ -5,6 +5,7 @@
 #include "runtime/base/loop.h"
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
+#include "scheduler/layer_registry.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_call.h"
 #include "triggers/function_name.h"
@@ -18,6 +19,7 @@ struct ApiContext {
   scheduler::Scheduler& scheduler;
   scheduler::ConcurrencyLimiter& limiter;
   AccountScope scope;
+  scheduler::LayerRegistry& layers;
 };
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);
@@ -62,6 +64,17 @@ void deleteFunctionConcurrency(ApiContext&, const ApiCallPtr&);
 void putProvisionedConcurrency(ApiContext&, const ApiCallPtr&);
 void getProvisionedConcurrency(ApiContext&, const ApiCallPtr&);  // or List with ?List=ALL
 void deleteProvisionedConcurrency(ApiContext&, const ApiCallPtr&);
+// Layers (layer_api.cc).
+void publishLayerVersion(ApiContext&, const ApiCallPtr&);
+void getLayerVersion(ApiContext&, const ApiCallPtr&);
+void getLayerVersionByArn(ApiContext&, const ApiCallPtr&);
+void listLayers(ApiContext&, const ApiCallPtr&);
+void listLayerVersions(ApiContext&, const ApiCallPtr&);
+void deleteLayerVersion(ApiContext&, const ApiCallPtr&);
+void addLayerVersionPermission(ApiContext&, const ApiCallPtr&);
+void getLayerVersionPolicy(ApiContext&, const ApiCallPtr&);
+void removeLayerVersionPermission(ApiContext&, const ApiCallPtr&);
+void importLayerVersion(ApiContext&, const ApiCallPtr&);  // Stratus's own (stratus layer import)
 // Data plane (invoke_api.cc).
 void invokeFunction(ApiContext&, const ApiCallPtr&);
 void invokeAsyncLegacy(ApiContext&, const ApiCallPtr&);

@@ -32,6 +32,7 @@ void health(ApiContext&, const ApiCallPtr& call) { call->reply(200, nlohmann::js
 std::string operationFor(const HttpRequest& r) {
   if (r.path.find("/invocations") != std::string::npos) return "InvokeFunction";
   if (r.path.find("/code") != std::string::npos) return "UpdateFunctionCode";
+  if (r.path.find("/layers/") != std::string::npos) return "PublishLayerVersion";
   return "CreateFunction";
 }
 
@@ -89,6 +90,17 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   add("POST", "/2017-03-31/tags/{}", "TagResource", tagResource);
   add("GET", "/2017-03-31/tags/{}", "ListTags", listTags);
   add("DELETE", "/2017-03-31/tags/{}", "UntagResource", untagResource);
+  add("POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", publishLayerVersion);
+  add("GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions", listLayerVersions);
+  add("GET", "/2018-10-31/layers/{}/versions/{}", "GetLayerVersion", getLayerVersion);
+  add("DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion", deleteLayerVersion);
+  add("POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission", addLayerVersionPermission);
+  add("GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy", getLayerVersionPolicy);
+  add("DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission", removeLayerVersionPermission);
+  add("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", getLayerVersionByArn);
+  add("GET", "/2018-10-31/layers", "ListLayers", listLayers);
+  // Stratus's own: another account's layer version imported under its ARN (stratus layer import).
+  add("POST", "/_stratus/layers/import", "", importLayerVersion);
   // Stratus's own: the code download behind GetFunction's Code.Location, and a no-op route
   // (the baseline the benchmarks compare invoke latency against).
   add("GET", "/_stratus/code/{}", "", getCodeZip);

@@ -11,6 +11,7 @@
 #include "triggers/function_validation.h"
 #include "triggers/function_versions.h"
 #include "triggers/lambda_requests.h"
+#include "triggers/layer_shapes.h"
 #include "triggers/list_paging.h"
 
 namespace stratus::triggers {
@@ -71,6 +72,7 @@ void setCode(scheduler::FunctionRecord& r, const layers::StoredCode& code) {
   r.code.sha256_hex = code.sha256_hex;
   r.code.sha256_base64 = code.sha256_base64;
   r.code.size = code.size;
+  r.code.unzipped = code.unzipped_bytes;
 }
 
 // A change to code or configuration: new revision, timestamp and sandbox generation.
@@ -109,8 +111,12 @@ void createFunction(ApiContext& ctx, const ApiCallPtr& call) {
     if (in.package_type.value_or("Zip") != "Zip") {
       return call->fail(Error::invalidParameter("Container images are not supported by Stratus: use a .zip package."));
     }
-    if (in.config.layers && !in.config.layers->empty()) {
-      return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
+    if (in.config.layers) {
+      // Resolved now: the function keeps these versions' content even if one is deleted
+      // while the code uploads.
+      auto layers = resolveFunctionLayers(ctx.layers, *in.config.layers, ctx.scope);
+      if (!layers.ok()) return call->fail(layers.error());
+      record.layers = std::move(layers).value();
     }
     if (in.tags) {
       Status t = validateTags(*in.tags, 0);
@@ -131,6 +137,8 @@ void createFunction(ApiContext& ctx, const ApiCallPtr& call) {
                   return call->fail(Error::conflict("Function already exist: " + record.name));
                 }
                 setCode(record, code);
+                Status fits = checkUnzippedTotal(record.code, record.layers);
+                if (!fits.ok()) return call->fail(fits.error());
                 touch(record);
                 scheduler::FunctionState state;
                 state.latest = record;
@@ -217,6 +225,8 @@ void updateFunctionCode(ApiContext& ctx, const ApiCallPtr& call) {
                 }
                 scheduler::FunctionState state = *current;
                 setCode(state.latest, code);
+                Status fits = checkUnzippedTotal(state.latest.code, state.latest.layers);
+                if (!fits.ok()) return call->fail(fits.error());
                 if (architectures) state.latest.architectures = *architectures;
                 if (dry_run) {
                   return call->reply(200, functionConfiguration(state.latest, ctx.scope,
@@ -240,12 +250,16 @@ void updateFunctionConfiguration(ApiContext& ctx, const ApiCallPtr& call) {
         if (!found.ok()) return call->fail(found.error());
         Status rev = checkRevision(in.revision_id, (*found)->latest.revision_id);
         if (!rev.ok()) return call->fail(rev.error());
-        if (in.config.layers && !in.config.layers->empty()) {
-          return call->fail(Error::invalidParameter("Layers are not supported by this Stratus server yet."));
-        }
         scheduler::FunctionState state = **found;
         Status s = applyConfiguration(in.config, /*creating=*/false, state.latest);
         if (!s.ok()) return call->fail(s.error());
+        if (in.config.layers) {  // [] removes them
+          auto layers = resolveFunctionLayers(ctx.layers, *in.config.layers, ctx.scope);
+          if (!layers.ok()) return call->fail(layers.error());
+          state.latest.layers = std::move(layers).value();
+          s = checkUnzippedTotal(state.latest.code, state.latest.layers);
+          if (!s.ok()) return call->fail(s.error());
+        }
         touch(state.latest);
         s = ctx.registry.update(state, answerWhenDurable(call, 200, functionConfiguration(
             state.latest, ctx.scope, {ShapeMoment::kUpdated, uuid4(), ""})));

@@ -22,6 +22,11 @@ nlohmann::json functionConfiguration(const scheduler::FunctionRecord& r,
   j["CodeSha256"] = r.code.sha256_base64;
   j["Version"] = r.version;
   if (r.environment) j["Environment"] = {{"Variables", *r.environment}};
+  if (!r.layers.empty()) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : r.layers) layers.push_back({{"Arn", l.arn}, {"CodeSize", l.code.size}});
+    j["Layers"] = layers;
+  }
   j["TracingConfig"] = {{"Mode", r.tracing_mode}};
   j["RevisionId"] = o.revision_id.empty() ? r.revision_id : o.revision_id;
   j["PackageType"] = r.package_type;

@@ -21,7 +21,7 @@ import botocore
 OPERATIONS = [
     "CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion",
     "CreateAlias", "UpdateAlias", "PutFunctionConcurrency", "PutProvisionedConcurrencyConfig",
-    "TagResource",
+    "TagResource", "PublishLayerVersion", "AddLayerVersionPermission",
 ]
 
 # Every operation the front door serves: their query-string and header members are decoded
@@ -34,6 +34,9 @@ SERVED = [
     "PutProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig",
     "DeleteProvisionedConcurrencyConfig", "ListProvisionedConcurrencyConfigs", "GetAccountSettings",
     "TagResource", "ListTags", "UntagResource",
+    "PublishLayerVersion", "GetLayerVersion", "GetLayerVersionByArn", "ListLayers",
+    "ListLayerVersions", "DeleteLayerVersion", "AddLayerVersionPermission",
+    "GetLayerVersionPolicy", "RemoveLayerVersionPermission",
 ]
 
 LOCATIONS = {"querystring": "ParamLocation::kQuery", "header": "ParamLocation::kHeader"}

@@ -194,4 +194,27 @@ Result<TagResourceInput> decodeTagResource(std::string_view body) {
   return TagResourceInput{stringMap(*j, "Tags").value_or(std::map<std::string, std::string>{})};
 }
 
+Result<PublishLayerVersionInput> decodePublishLayerVersion(std::string_view body) {
+  auto j = decode(body, "PublishLayerVersion");
+  if (!j.ok()) return j.error();
+  PublishLayerVersionInput in;
+  if (auto it = j->find("Content"); it != j->end()) in.content = codeInput(*it);
+  in.description = text(*j, "Description");
+  in.license_info = text(*j, "LicenseInfo");
+  in.compatible_runtimes = strings(*j, "CompatibleRuntimes");
+  in.compatible_architectures = strings(*j, "CompatibleArchitectures");
+  return in;
+}
+
+Result<LayerPermissionInput> decodeAddLayerVersionPermission(std::string_view body) {
+  auto j = decode(body, "AddLayerVersionPermission");
+  if (!j.ok()) return j.error();
+  LayerPermissionInput in;
+  in.statement_id = text(*j, "StatementId").value_or("");
+  in.action = text(*j, "Action").value_or("");
+  in.principal = text(*j, "Principal").value_or("");
+  in.organization_id = text(*j, "OrganizationId");
+  return in;
+}
+
 }  // namespace stratus::triggers

@@ -85,6 +85,23 @@ struct TagResourceInput {
   std::map<std::string, std::string> tags;
 };
 
+// PublishLayerVersion (the layer's name is in the path).
+struct PublishLayerVersionInput {
+  FunctionCodeInput content;  // Content: ZipFile, or an S3 location (refused)
+  std::optional<std::string> description;
+  std::optional<std::string> license_info;
+  std::optional<std::vector<std::string>> compatible_runtimes;
+  std::optional<std::vector<std::string>> compatible_architectures;
+};
+
+// AddLayerVersionPermission (name, version in the path; RevisionId in the query).
+struct LayerPermissionInput {
+  std::string statement_id;
+  std::string action;
+  std::string principal;
+  std::optional<std::string> organization_id;
+};
+
 Result<CreateFunctionInput> decodeCreateFunction(std::string_view body);
 Result<UpdateFunctionCodeInput> decodeUpdateFunctionCode(std::string_view body);
 Result<UpdateFunctionConfigurationInput> decodeUpdateFunctionConfiguration(std::string_view body);
@@ -94,5 +111,7 @@ Result<AliasInput> decodeUpdateAlias(std::string_view body);
 Result<ConcurrencyInput> decodePutFunctionConcurrency(std::string_view body);
 Result<ConcurrencyInput> decodePutProvisionedConcurrencyConfig(std::string_view body);
 Result<TagResourceInput> decodeTagResource(std::string_view body);
+Result<PublishLayerVersionInput> decodePublishLayerVersion(std::string_view body);
+Result<LayerPermissionInput> decodeAddLayerVersionPermission(std::string_view body);
 
 }  // namespace stratus::triggers

@@ -90,6 +90,16 @@ extern const Shape kPutFunctionConcurrencyRequest;
 extern const Shape kPositiveInteger;
 extern const Shape kPutProvisionedConcurrencyConfigRequest;
 extern const Shape kTagResourceRequest;
+extern const Shape kLayerVersionContentInput;
+extern const Shape kCompatibleRuntimes;
+extern const Shape kLicenseInfo;
+extern const Shape kCompatibleArchitectures;
+extern const Shape kPublishLayerVersionRequest;
+extern const Shape kStatementId;
+extern const Shape kLayerPermissionAllowedAction;
+extern const Shape kLayerPermissionAllowedPrincipal;
+extern const Shape kOrganizationId;
+extern const Shape kAddLayerVersionPermissionRequest;
 extern const Shape kMasterRegion;
 extern const Shape kFunctionVersion;
 extern const Shape kMaxListItems;
@@ -101,6 +111,7 @@ extern const Shape kTenantId;
 extern const Shape kQualifier;
 extern const Shape kMaxProvisionedConcurrencyConfigListItems;
 extern const Shape kTagKeyList;
+extern const Shape kMaxLayerListItems;
 
 const Shape kFunctionName = {.name = "FunctionName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 140.0, .pattern = "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", .checked_by_handler = true};  // constraints checked by the handler (UNCHECKED)
 constexpr const char* kEnumRuntime[] = {"nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0"};
@@ -347,6 +358,35 @@ const ShapeMember kMembersTagResourceRequest[] = {
     {"Tags", &kTags, true},
 };
 const Shape kTagResourceRequest = {.name = "TagResourceRequest", .type = ShapeType::kStructure, .members = kMembersTagResourceRequest};
+const ShapeMember kMembersLayerVersionContentInput[] = {
+    {"S3Bucket", &kS3Bucket, false},
+    {"S3Key", &kS3Key, false},
+    {"S3ObjectVersion", &kS3ObjectVersion, false},
+    {"ZipFile", &kBlob, false},
+};
+const Shape kLayerVersionContentInput = {.name = "LayerVersionContentInput", .type = ShapeType::kStructure, .members = kMembersLayerVersionContentInput};
+const Shape kCompatibleRuntimes = {.name = "CompatibleRuntimes", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 15.0, .member = &kRuntime};
+const Shape kLicenseInfo = {.name = "LicenseInfo", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 512.0};
+const Shape kCompatibleArchitectures = {.name = "CompatibleArchitectures", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 2.0, .member = &kArchitecture};
+const ShapeMember kMembersPublishLayerVersionRequest[] = {
+    {"Description", &kDescription, false},
+    {"Content", &kLayerVersionContentInput, true},
+    {"CompatibleRuntimes", &kCompatibleRuntimes, false},
+    {"LicenseInfo", &kLicenseInfo, false},
+    {"CompatibleArchitectures", &kCompatibleArchitectures, false},
+};
+const Shape kPublishLayerVersionRequest = {.name = "PublishLayerVersionRequest", .type = ShapeType::kStructure, .members = kMembersPublishLayerVersionRequest};
+const Shape kStatementId = {.name = "StatementId", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 100.0, .pattern = "([a-zA-Z0-9-_]+)"};
+const Shape kLayerPermissionAllowedAction = {.name = "LayerPermissionAllowedAction", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 22.0, .pattern = "lambda:GetLayerVersion"};
+const Shape kLayerPermissionAllowedPrincipal = {.name = "LayerPermissionAllowedPrincipal", .type = ShapeType::kString, .pattern = "\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root"};
+const Shape kOrganizationId = {.name = "OrganizationId", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 34.0, .pattern = "o-[a-z0-9]{10,32}"};
+const ShapeMember kMembersAddLayerVersionPermissionRequest[] = {
+    {"StatementId", &kStatementId, true},
+    {"Action", &kLayerPermissionAllowedAction, true},
+    {"Principal", &kLayerPermissionAllowedPrincipal, true},
+    {"OrganizationId", &kOrganizationId, false},
+};
+const Shape kAddLayerVersionPermissionRequest = {.name = "AddLayerVersionPermissionRequest", .type = ShapeType::kStructure, .members = kMembersAddLayerVersionPermissionRequest};
 const Shape kMasterRegion = {.name = "MasterRegion", .type = ShapeType::kString, .pattern = "ALL|[a-z]{2}(-gov)?-[a-z]+-\\d{1}"};
 constexpr const char* kEnumFunctionVersion[] = {"ALL"};
 const Shape kFunctionVersion = {.name = "FunctionVersion", .type = ShapeType::kString, .enum_values = kEnumFunctionVersion};
@@ -361,6 +401,7 @@ const Shape kTenantId = {.name = "TenantId", .type = ShapeType::kString, .has_mi
 const Shape kQualifier = {.name = "Qualifier", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 128.0, .pattern = "(|[a-zA-Z0-9$_-]+)"};
 const Shape kMaxProvisionedConcurrencyConfigListItems = {.name = "MaxProvisionedConcurrencyConfigListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
 const Shape kTagKeyList = {.name = "TagKeyList", .type = ShapeType::kList, .member = &kTagKey};
+const Shape kMaxLayerListItems = {.name = "MaxLayerListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
 
 const Shape kParamsCreateFunction = {.name = "CreateFunctionParameters", .type = ShapeType::kStructure};
 const OperationParameters kOperationCreateFunction = {&kParamsCreateFunction, {}};
@@ -512,6 +553,66 @@ const ParameterBinding kBindingsUntagResource[] = {
 };
 const Shape kParamsUntagResource = {.name = "UntagResourceParameters", .type = ShapeType::kStructure, .members = kParamMembersUntagResource};
 const OperationParameters kOperationUntagResource = {&kParamsUntagResource, kBindingsUntagResource};
+const Shape kParamsPublishLayerVersion = {.name = "PublishLayerVersionParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationPublishLayerVersion = {&kParamsPublishLayerVersion, {}};
+const Shape kParamsGetLayerVersion = {.name = "GetLayerVersionParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationGetLayerVersion = {&kParamsGetLayerVersion, {}};
+const ShapeMember kParamMembersGetLayerVersionByArn[] = {
+    {"Arn", &kLayerVersionArn, true},
+};
+const ParameterBinding kBindingsGetLayerVersionByArn[] = {
+    {"Arn", "Arn", ParamLocation::kQuery},
+};
+const Shape kParamsGetLayerVersionByArn = {.name = "GetLayerVersionByArnParameters", .type = ShapeType::kStructure, .members = kParamMembersGetLayerVersionByArn};
+const OperationParameters kOperationGetLayerVersionByArn = {&kParamsGetLayerVersionByArn, kBindingsGetLayerVersionByArn};
+const ShapeMember kParamMembersListLayers[] = {
+    {"CompatibleRuntime", &kRuntime, false},
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxLayerListItems, false},
+    {"CompatibleArchitecture", &kArchitecture, false},
+};
+const ParameterBinding kBindingsListLayers[] = {
+    {"CompatibleRuntime", "CompatibleRuntime", ParamLocation::kQuery},
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+    {"CompatibleArchitecture", "CompatibleArchitecture", ParamLocation::kQuery},
+};
+const Shape kParamsListLayers = {.name = "ListLayersParameters", .type = ShapeType::kStructure, .members = kParamMembersListLayers};
+const OperationParameters kOperationListLayers = {&kParamsListLayers, kBindingsListLayers};
+const ShapeMember kParamMembersListLayerVersions[] = {
+    {"CompatibleRuntime", &kRuntime, false},
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxLayerListItems, false},
+    {"CompatibleArchitecture", &kArchitecture, false},
+};
+const ParameterBinding kBindingsListLayerVersions[] = {
+    {"CompatibleRuntime", "CompatibleRuntime", ParamLocation::kQuery},
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+    {"CompatibleArchitecture", "CompatibleArchitecture", ParamLocation::kQuery},
+};
+const Shape kParamsListLayerVersions = {.name = "ListLayerVersionsParameters", .type = ShapeType::kStructure, .members = kParamMembersListLayerVersions};
+const OperationParameters kOperationListLayerVersions = {&kParamsListLayerVersions, kBindingsListLayerVersions};
+const Shape kParamsDeleteLayerVersion = {.name = "DeleteLayerVersionParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationDeleteLayerVersion = {&kParamsDeleteLayerVersion, {}};
+const ShapeMember kParamMembersAddLayerVersionPermission[] = {
+    {"RevisionId", &kString, false},
+};
+const ParameterBinding kBindingsAddLayerVersionPermission[] = {
+    {"RevisionId", "RevisionId", ParamLocation::kQuery},
+};
+const Shape kParamsAddLayerVersionPermission = {.name = "AddLayerVersionPermissionParameters", .type = ShapeType::kStructure, .members = kParamMembersAddLayerVersionPermission};
+const OperationParameters kOperationAddLayerVersionPermission = {&kParamsAddLayerVersionPermission, kBindingsAddLayerVersionPermission};
+const Shape kParamsGetLayerVersionPolicy = {.name = "GetLayerVersionPolicyParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationGetLayerVersionPolicy = {&kParamsGetLayerVersionPolicy, {}};
+const ShapeMember kParamMembersRemoveLayerVersionPermission[] = {
+    {"RevisionId", &kString, false},
+};
+const ParameterBinding kBindingsRemoveLayerVersionPermission[] = {
+    {"RevisionId", "RevisionId", ParamLocation::kQuery},
+};
+const Shape kParamsRemoveLayerVersionPermission = {.name = "RemoveLayerVersionPermissionParameters", .type = ShapeType::kStructure, .members = kParamMembersRemoveLayerVersionPermission};
+const OperationParameters kOperationRemoveLayerVersionPermission = {&kParamsRemoveLayerVersionPermission, kBindingsRemoveLayerVersionPermission};
 
 }  // namespace lambda_model
 
@@ -543,6 +644,15 @@ const OperationParameters* requestParameters(std::string_view operation) {
   if (operation == "TagResource") return &lambda_model::kOperationTagResource;
   if (operation == "ListTags") return &lambda_model::kOperationListTags;
   if (operation == "UntagResource") return &lambda_model::kOperationUntagResource;
+  if (operation == "PublishLayerVersion") return &lambda_model::kOperationPublishLayerVersion;
+  if (operation == "GetLayerVersion") return &lambda_model::kOperationGetLayerVersion;
+  if (operation == "GetLayerVersionByArn") return &lambda_model::kOperationGetLayerVersionByArn;
+  if (operation == "ListLayers") return &lambda_model::kOperationListLayers;
+  if (operation == "ListLayerVersions") return &lambda_model::kOperationListLayerVersions;
+  if (operation == "DeleteLayerVersion") return &lambda_model::kOperationDeleteLayerVersion;
+  if (operation == "AddLayerVersionPermission") return &lambda_model::kOperationAddLayerVersionPermission;
+  if (operation == "GetLayerVersionPolicy") return &lambda_model::kOperationGetLayerVersionPolicy;
+  if (operation == "RemoveLayerVersionPermission") return &lambda_model::kOperationRemoveLayerVersionPermission;
   return nullptr;
 }
 
@@ -556,6 +666,8 @@ const Shape* requestShape(std::string_view operation) {
   if (operation == "PutFunctionConcurrency") return &lambda_model::kPutFunctionConcurrencyRequest;
   if (operation == "PutProvisionedConcurrencyConfig") return &lambda_model::kPutProvisionedConcurrencyConfigRequest;
   if (operation == "TagResource") return &lambda_model::kTagResourceRequest;
+  if (operation == "PublishLayerVersion") return &lambda_model::kPublishLayerVersionRequest;
+  if (operation == "AddLayerVersionPermission") return &lambda_model::kAddLayerVersionPermissionRequest;
   return nullptr;
 }
 

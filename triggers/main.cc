@@ -24,9 +24,11 @@
 #include "sandbox/tiered_sandbox_factory.h"
 #include "triggers/process_tier_setup.h"
 #include "scheduler/function_registry.h"
+#include "scheduler/layer_registry.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
+#include "triggers/layer_import_cli.h"
 
 namespace {
 
@@ -101,6 +103,7 @@ stratus::sandbox::IsolateSupervisorOptions isolateSupervisorOptions(const ServeO
 void usage() {
   std::cerr <<
       "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]\n"
+      "       stratus layer import LAYER_VERSION_ARN ZIP [--endpoint URL]\n"
       "  --listen HOST:PORT        address to serve the Lambda API on (default 127.0.0.1:9000;\n"
       "                            port 0 picks a free port, printed at start)\n"
       "  --data-dir DIR            SQLite database and code store (default ./data)\n"
@@ -289,6 +292,11 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(registry.error().message);
     return 1;
   }
+  auto layer_registry = scheduler::LayerRegistry::open(**writer);
+  if (!layer_registry.ok()) {
+    logError(layer_registry.error().message);
+    return 1;
+  }
   layers::CodeStore code(o.data_dir + "/code");
   if (Status recovered = code.recover(); !recovered.ok()) {
     logError(recovered.error().message);
@@ -331,7 +339,7 @@ int serve(ServeOptions& o, const char* argv0) {
         followUndo(name, undone, **registry, sched, limiter);
       });
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
-                                               {o.region, o.account_id}},
+                                               {o.region, o.account_id}, **layer_registry},
                           o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
@@ -382,6 +390,7 @@ int serve(ServeOptions& o, const char* argv0) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
+  if (argc >= 2 && std::string(argv[1]) == "layer") return stratus::triggers::layerCommand(argc, argv);
   if (argc < 2 || std::string(argv[1]) != "serve") {
     usage();
     return 2;

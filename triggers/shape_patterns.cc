@@ -102,6 +102,24 @@ bool masterRegion(std::string_view s) {
   return take(s, "-gov") && regionTail(s);
 }
 
+// \d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root : who a layer version is shared with.
+bool layerPrincipal(std::string_view s) {
+  if (s == "*" || (s.size() == 12 && allDigits(s))) return true;
+  std::string_view part, account;
+  if (!take(s, "arn:") || !field(s, part) || part.empty() || !partition(part)) return false;
+  if (!take(s, "iam::") || !field(s, account) || account.size() != 12 || !allDigits(account)) return false;
+  return s == "root";
+}
+
+// o-[a-z0-9]{10,32}
+bool organizationId(std::string_view s) {
+  if (!take(s, "o-") || s.size() < 10 || s.size() > 32) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || isDigit(c))) return false;
+  }
+  return true;
+}
+
 bool handler(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
@@ -150,6 +168,14 @@ PatternCheck checkPattern(const Shape& shape, std::string_view v) {
     ok = allOf(v, ".-_", 0) && (v.empty() || v.back() != '.');
   } else if (name == "LayerVersionArn") {
     ok = layerVersionArn(v);
+  } else if (name == "LayerPermissionAllowedAction") {
+    ok = v == "lambda:GetLayerVersion";
+  } else if (name == "LayerPermissionAllowedPrincipal") {
+    ok = layerPrincipal(v);
+  } else if (name == "StatementId") {  // ([a-zA-Z0-9-_]+)
+    ok = allOf(v, "-_");
+  } else if (name == "OrganizationId") {
+    ok = organizationId(v);
   } else {
     return PatternCheck::kNotChecked;
   }

@@ -107,7 +107,12 @@ SERVED = ["CreateFunction", "ListFunctions", "GetFunction", "DeleteFunction",
           "GetFunctionConcurrency", "DeleteFunctionConcurrency", "PutProvisionedConcurrencyConfig",
           "GetProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig",
           "ListProvisionedConcurrencyConfigs", "GetAccountSettings", "TagResource", "ListTags",
-          "UntagResource"]
+          "UntagResource", "PublishLayerVersion", "GetLayerVersion", "GetLayerVersionByArn",
+          "ListLayers", "ListLayerVersions", "DeleteLayerVersion", "AddLayerVersionPermission",
+          "GetLayerVersionPolicy", "RemoveLayerVersionPermission"]
+
+
+LAYER = "declayer"  # published in setUpClass: the layer routes' target
 
 
 def parameter_route(op, target):
@@ -115,7 +120,9 @@ def parameter_route(op, target):
     http = MODEL["operations"][op]["http"]
     uri = http["requestUri"]
     for label, value in (("{FunctionName}", target), ("{Name}", "live"),
-                         ("{Resource}", urllib.parse.quote(function_arn(target), safe=""))):
+                         ("{Resource}", urllib.parse.quote(function_arn(target), safe="")),
+                         ("{LayerName}", LAYER), ("{VersionNumber}", "1"),
+                         ("{StatementId}", "s1")):
         uri = uri.replace(label, value)
     return http["method"], uri
 
@@ -324,6 +331,7 @@ class DecodingTest(StratusTestCase):
             cls.lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
                                     Handler="index.handler", Code={"ZipFile": make_zip({"index.js": src})})
         cls.lam.publish_version(FunctionName=cls.target)
+        cls.lam.publish_layer_version(LayerName=LAYER, Content={"ZipFile": zip_bytes})
         cls.lam.create_alias(FunctionName=cls.target, Name="live", FunctionVersion="1")
         # Warm the canary so its first answer is not a cold start.
         cls.lam.invoke(FunctionName=cls.canary_fn, Payload=b"{}")
@@ -395,6 +403,12 @@ class DecodingTest(StratusTestCase):
             "PutProvisionedConcurrencyConfig": (
                 "PUT", "/2019-09-30/functions/%s/provisioned-concurrency?Qualifier=1" % t, dict),
             "TagResource": ("POST", "/2017-03-31/tags/" + arn, dict),
+            "PublishLayerVersion": ("POST", "/2018-10-31/layers/%s/versions" % LAYER,
+                                    lambda: {"Content": dict(code)}),
+            "AddLayerVersionPermission": (
+                "POST", "/2018-10-31/layers/%s/versions/1/policy" % LAYER,
+                lambda: {"StatementId": unique_name("s"), "Action": "lambda:GetLayerVersion",
+                         "Principal": "*"}),
         }
         return routes[op]
 
@@ -472,11 +486,17 @@ class DecodingTest(StratusTestCase):
         self.assertNotIn("Concurrency", self.lam.get_function(FunctionName=self.target))
         self.assertEqual(self.lam.list_tags(Resource=function_arn(self.target))["Tags"], {})
 
+    def test_model_layers(self):
+        self.check_operation("PublishLayerVersion")
+        self.check_operation("AddLayerVersionPermission")
+        self.assertEqual(self.lam.get_layer_version(LayerName=LAYER, VersionNumber=1)["Version"], 1)
+
     def test_every_operation_of_the_model_is_covered(self):
         # The operations above are every route of api_server.cc that takes a JSON body.
         served = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
                   "PublishVersion", "CreateAlias", "UpdateAlias", "PutFunctionConcurrency",
-                  "PutProvisionedConcurrencyConfig", "TagResource"}
+                  "PutProvisionedConcurrencyConfig", "TagResource", "PublishLayerVersion",
+                  "AddLayerVersionPermission"}
         for op in served:
             self.assertIn(op, MODEL["operations"])
             self.assertTrue(body_members(op), op)

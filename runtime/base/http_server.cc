@@ -88,13 +88,19 @@ HttpResponse serviceError(std::string_view message) {
   return r;
 }
 
+// A control character (other than HTAB) in header text: CR and LF would let echoed request
+// data forge headers, the others make strict clients refuse the whole response.
+bool isHeaderControl(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && c != '\t') || u == 0x7f;
+}
+
 void appendHeaderText(std::string& out, std::string_view s) {
-  // Header text may echo request data; a CR or LF in it would let it forge headers.
-  if (s.find_first_of("\r\n") == std::string_view::npos) {
+  if (std::none_of(s.begin(), s.end(), isHeaderControl)) {
     out += s;
     return;
   }
-  for (char c : s) out += (c == '\r' || c == '\n') ? ' ' : c;
+  for (char c : s) out += isHeaderControl(c) ? ' ' : c;
 }
 
 // Status codes that never carry a body (RFC 9110 6.4.1).

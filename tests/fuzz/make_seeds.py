@@ -28,9 +28,13 @@ def write(harness, name, data):
 
 
 def reset(harness):
+    """Empties a seed dir for regeneration, keeping fixed findings' reproducers (finding-*)."""
     d = os.path.join(HERE, harness)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(d):
+        if not name.startswith("finding-"):
+            path = os.path.join(d, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
 # ---- botocore's own requests ----

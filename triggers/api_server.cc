@@ -5,6 +5,7 @@
 #include "runtime/base/ids.h"
 #include "triggers/error_mapper.h"
 #include "triggers/request_decoder.h"
+#include "triggers/request_limits.h"
 
 namespace stratus::triggers {
 
@@ -27,30 +28,6 @@ std::vector<std::string> splitPath(const std::string& path) {
 }
 
 void health(ApiContext&, const ApiCallPtr& call) { call->reply(200, nlohmann::json::object()); }
-
-// The operation a too-large body was meant for, for the 413's wording.
-std::string operationFor(const HttpRequest& r) {
-  if (r.path.find("/invocations") != std::string::npos) return "InvokeFunction";
-  if (r.path.find("/code") != std::string::npos) return "UpdateFunctionCode";
-  if (r.path.find("/layers/") != std::string::npos) return "PublishLayerVersion";
-  return "CreateFunction";
-}
-
-HttpServerOptions httpOptions(const ApiServerOptions& o) {
-  HttpServerOptions h;
-  h.max_body_bytes = ApiServer::kMaxRequestBytes;
-  h.too_large_response = [](const HttpRequest& partial) {
-    Error e = Error::tooLarge("Request must be smaller than " +
-                              std::to_string(ApiServer::kMaxRequestBytes) + " bytes for the " +
-                              operationFor(partial) + " operation");
-    return errorResponse(e, uuid4());
-  };
-  h.max_connections = o.max_connections ? o.max_connections : defaultMaxConnections();
-  h.header_timeout_ms = o.header_timeout_ms;
-  h.body_grace_ms = o.body_grace_ms;
-  h.min_body_bytes_per_s = o.min_body_bytes_per_s;
-  return h;
-}
 
 }  // namespace
 
@@ -107,12 +84,63 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   add("GET", "/_stratus/health", "", health);
 }
 
+HttpServerOptions ApiServer::httpOptions(const ApiServerOptions& o) const {
+  HttpServerOptions h;
+  h.max_body_bytes = kMaxRequestBytes;
+  h.body_limit = [this](const HttpRequest& partial) { return bodyLimit(partial).bytes; };
+  h.too_large_response = [this](const HttpRequest& partial) {
+    uint64_t size = 0;
+    std::string length = partial.header("content-length");
+    if (!length.empty() && length.size() < 20 &&
+        length.find_first_not_of("0123456789") == std::string::npos) {
+      size = std::stoull(length);
+    }
+    return errorResponse(tooLargeError(bodyLimit(partial), size), uuid4());
+  };
+  h.max_connections = o.max_connections ? o.max_connections : defaultMaxConnections();
+  h.header_timeout_ms = o.header_timeout_ms;
+  h.body_grace_ms = o.body_grace_ms;
+  h.min_body_bytes_per_s = o.min_body_bytes_per_s;
+  return h;
+}
+
+BodyLimit ApiServer::bodyLimit(const HttpRequest& request) const {
+  ApiCall probe(request, nullptr, "");  // parses the query; never answered
+  bool path_matched = false;
+  const Route* route = match(probe, splitPath(request.path), nullptr, path_matched);
+  bool event = request.header("x-amz-invocation-type") == "Event";
+  return bodyLimitFor(route ? route->operation : "", event);
+}
+
+const ApiServer::Route* ApiServer::match(const ApiCall& call, const std::vector<std::string>& segments,
+                                         std::vector<std::string>* params, bool& path_matched) const {
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::vector<std::string> found;
+    bool same = true;
+    for (size_t i = 0; i < segments.size() && same; ++i) {
+      if (route.segments[i] == "{}") {
+        found.push_back(percentDecode(segments[i]));
+      } else {
+        same = route.segments[i] == segments[i];
+      }
+    }
+    if (!same) continue;
+    path_matched = true;
+    if (route.method != call.request().method) continue;
+    if (!route.query_key.empty() && call.query(route.query_key) != route.query_value) continue;
+    if (params) *params = std::move(found);
+    return &route;
+  }
+  return nullptr;
+}
+
 void ApiServer::add(const std::string& method, const std::string& pattern,
                     const std::string& operation, RouteHandler handler) {
   // "path?Key=Value": the route also needs that query parameter (the model writes
   // ListProvisionedConcurrencyConfigs' URI so), and comes before the route without it.
   size_t q = pattern.find('?');
-  Route route{method, splitPath(pattern.substr(0, q)), {}, {}, nullptr, handler};
+  Route route{method, splitPath(pattern.substr(0, q)), {}, {}, operation, nullptr, handler};
   if (q != std::string::npos) {
     std::string constant = pattern.substr(q + 1);
     size_t eq = constant.find('=');
@@ -145,28 +173,13 @@ void ApiServer::dispatch(HttpRequest&& request, HttpRespond respond) {
   std::vector<std::string> segments = splitPath(request.path);
   auto call = std::make_shared<ApiCall>(std::move(request), std::move(respond), uuid4());
   bool path_matched = false;
-  for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
-    std::vector<std::string> params;
-    bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
-      if (route.segments[i] == "{}") {
-        params.push_back(percentDecode(segments[i]));
-      } else {
-        match = route.segments[i] == segments[i];
-      }
-    }
-    if (!match) continue;
-    path_matched = true;
-    if (route.method != call->request().method) continue;
-    if (!route.query_key.empty() && call->query(route.query_key) != route.query_value) continue;
-    call->params = std::move(params);
-    if (route.parameters) {
-      auto decoded = decodeParameters(*route.parameters, call->queryMap(), call->request().headers);
+  if (const Route* route = match(*call, segments, &call->params, path_matched)) {
+    if (route->parameters) {
+      auto decoded = decodeParameters(*route->parameters, call->queryMap(), call->request().headers);
       if (!decoded.ok()) return call->fail(decoded.error());
       call->parameters = std::move(decoded).value();
     }
-    route.handler(context_, call);
+    route->handler(context_, call);
     return;
   }
   if (path_matched) {

@@ -11,6 +11,7 @@
 #include "runtime/base/http_server.h"
 #include "triggers/api_context.h"
 #include "triggers/exposure.h"
+#include "triggers/request_limits.h"
 #include "triggers/request_shape.h"
 
 namespace stratus::triggers {
@@ -32,14 +33,12 @@ class ApiServer {
   int port() const { return http_.port(); }
   void close() { http_.close(); }
 
-  // The largest request the server reads: CreateFunction's limit.
-  static constexpr uint64_t kMaxRequestBytes = 70167211;
-
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;  // "{}" marks a parameter
     std::string query_key, query_value;  // a query parameter the route requires, if any
+    std::string operation;               // the model's name; "" for Stratus's own routes
     const OperationParameters* parameters;  // its query/header members; nullptr: Stratus's own
     RouteHandler handler;
   };
@@ -48,6 +47,13 @@ class ApiServer {
   void add(const std::string& method, const std::string& pattern, const std::string& operation,
            RouteHandler handler);
   void dispatch(HttpRequest&& request, HttpRespond respond);
+  // The route `call` names (its path parameters into `params`, when given); nullptr if none.
+  // `path_matched`: some route has this path (with another method).
+  const Route* match(const ApiCall& call, const std::vector<std::string>& segments,
+                     std::vector<std::string>* params, bool& path_matched) const;
+  // How large a body the request's operation may send (request_limits.h).
+  BodyLimit bodyLimit(const HttpRequest& request) const;
+  HttpServerOptions httpOptions(const ApiServerOptions& options) const;
 
   ApiContext context_;
   Exposure exposure_;

@@ -8,13 +8,12 @@
 #include "triggers/api_context.h"
 #include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
+#include "triggers/request_limits.h"
 
 namespace stratus::triggers {
 
 namespace {
 
-constexpr size_t kSyncPayloadMax = 6291456;
-constexpr size_t kAsyncPayloadMax = 1048576;
 constexpr size_t kLogTailBytes = 4096;
 constexpr size_t kClientContextMax = 3583;
 
@@ -77,14 +76,8 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
     return found.error();
   }
   const std::string& body = call.request().body;
-  if (body.size() > max_payload) {
-    if (invocation_type == "Event") {
-      return Error::tooLarge(std::to_string(body.size()) +
-                             " byte payload is too large for the Event invocation type (limit " +
-                             std::to_string(max_payload) + " bytes)");
-    }
-    return Error::tooLarge("Request must be smaller than " + std::to_string(max_payload) +
-                           " bytes for the InvokeFunction operation");
+  if (body.size() > max_payload) {  // the HTTP server's limit already held most of these
+    return tooLargeError(bodyLimitFor("Invoke", invocation_type == "Event"), body.size());
   }
   Prepared p;
   p.call.function_name = found->record->name;

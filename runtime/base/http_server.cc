@@ -257,6 +257,7 @@ struct HttpServer::Impl::Connection {
   // Deadlines of the request being read (from its first byte to its last).
   bool in_request_ = false;
   bool headers_done_ = false;
+  uint64_t body_limit_ = 0;  // this request's, set when its headers are done
   uint64_t request_started_ms_ = 0;
   uint64_t headers_done_ms_ = 0;
   // Place in the server's idle_ list, if listed.
@@ -707,7 +708,16 @@ int HttpServer::Impl::Connection::onHeadersComplete(http_parser* p) {
 
   bool chunked = (p->flags & F_CHUNKED) != 0;
   bool has_length = !chunked && p->content_length != ULLONG_MAX;
-  uint64_t max = c->server_->options_.max_body_bytes;
+  const HttpServerOptions& opts = c->server_->options_;
+  uint64_t max = opts.max_body_bytes;
+  if (opts.body_limit) {
+    try {
+      max = std::min(max, opts.body_limit(r));
+    } catch (const std::exception&) {
+      // keep max_body_bytes: a failing limit must not let the request through unbounded
+    }
+  }
+  c->body_limit_ = max;
   if (has_length && p->content_length > max) {
     // Refused before a byte of the body is read, and without 100 Continue so that a client
     // that waits for it never sends the body at all.
@@ -731,7 +741,7 @@ int HttpServer::Impl::Connection::onHeadersComplete(http_parser* p) {
 
 int HttpServer::Impl::Connection::onBody(http_parser* p, const char* at, size_t len) {
   auto* c = static_cast<Connection*>(p->data);
-  if (c->request_.body.size() + len > c->server_->options_.max_body_bytes) {
+  if (c->request_.body.size() + len > c->body_limit_) {
     c->rejectTooLarge();  // only chunked bodies get here; Content-Length was checked up front
     return -1;
   }
@@ -816,8 +826,7 @@ void HttpServer::Impl::Connection::rejectTooLarge() {
     }
   }
   if (!made) {
-    response = jsonResponse(413, "Request must be smaller than " +
-                                     std::to_string(server_->options_.max_body_bytes) +
+    response = jsonResponse(413, "Request must be smaller than " + std::to_string(body_limit_) +
                                      " bytes for the operation");
   }
   bool has_type = false;

@@ -57,7 +57,10 @@ using HttpHandler = std::function<void(HttpRequest&&, HttpRespond)>;
 
 struct HttpServerOptions {
   uint64_t max_body_bytes = 72 * 1024 * 1024;
-  // Body of the 413 sent when a request body exceeds max_body_bytes (content type JSON).
+  // The limit for one request, from its method, target and headers (called once its headers
+  // are read; at most max_body_bytes counts). Unset: max_body_bytes for every request.
+  std::function<uint64_t(const HttpRequest& partial)> body_limit;
+  // Body of the 413 sent when a request body exceeds its limit (content type JSON).
   // The connection is closed after it is written.
   std::function<HttpResponse(const HttpRequest& partial)> too_large_response;
   // A connection with no request in progress and no traffic for this long is closed, so

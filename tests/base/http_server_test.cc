@@ -592,6 +592,42 @@ TEST_F(HttpServerTest, DefaultTooLargeIsJson413) {
   EXPECT_TRUE(c.waitClosed());
 }
 
+TEST_F(HttpServerTest, EachRequestGetsTheLimitItsTargetIsGiven) {
+  HttpServerOptions o;
+  o.max_body_bytes = 100;
+  o.body_limit = [](const HttpRequest& partial) -> uint64_t {
+    if (partial.path == "/throws") throw std::runtime_error("no limit for you");
+    return partial.path == "/small" ? 10 : 1000;  // above max_body_bytes: max_body_bytes holds
+  };
+  o.too_large_response = [](const HttpRequest& partial) {
+    HttpResponse r;
+    r.status = 413;
+    r.body = "{\"path\":\"" + partial.path + "\"}";
+    return r;
+  };
+  start([](HttpRequest&&, HttpRespond respond) { respond(text("ok")); }, o);
+  {
+    RawClient c(port_);
+    ASSERT_TRUE(c.send(post("/large", std::string(100, 'a'))));
+    auto ok = c.read();
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200);
+    ASSERT_TRUE(c.send(post("/small", std::string(11, 'a'))));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(r->body, "{\"path\":\"/small\"}");
+    EXPECT_TRUE(c.waitClosed());
+  }
+  for (const char* path : {"/large", "/throws"}) {
+    RawClient c(port_);
+    ASSERT_TRUE(c.send(post(path, std::string(101, 'a'))));
+    auto r = c.read();
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 413) << path;
+  }
+}
+
 TEST_F(HttpServerTest, GarbageGets400AndClose) {
   std::atomic<int> calls{0};
   start([&](HttpRequest&&, HttpRespond respond) {

@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
 #include "sandbox/child_spawn.h"
 #include "sandbox/exit_text.h"
@@ -96,7 +97,10 @@ void IsolateHost::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   while (!host->exited_) {
     auto body = host->decoder_.next();
     if (!body) break;
-    host->onMessage(*body);
+    // A throw (from a completion the message runs, or a malformed field) stops at this message:
+    // the completion's captures answer their request as they unwind (answer_on_drop.h).
+    guarded("isolate host message", "host " + std::to_string(host->pid_),
+            [&] { host->onMessage(*body); });
   }
   if (host->decoder_.failed() && !host->exited_) {
     logError("isolate host " + std::to_string(host->pid_) + ": oversized frame; killing it");
@@ -131,7 +135,8 @@ void IsolateHost::onMessage(const std::string& body) {
 void IsolateHost::onExitCb(uv_process_t* process, int64_t exit_status, int term_signal) {
   auto* host = static_cast<IsolateHost*>(process->data);
   std::shared_ptr<IsolateHost> keep = host->self_;
-  host->onExit(exit_status, term_signal);
+  guarded("isolate host exit", "host " + std::to_string(host->pid_),
+          [&] { host->onExit(exit_status, term_signal); });
 }
 
 void IsolateHost::onExit(int64_t exit_status, int term_signal) {
@@ -149,7 +154,9 @@ void IsolateHost::onExit(int64_t exit_status, int term_signal) {
       decoder_.feed(buf, static_cast<size_t>(n));
     }
   }
-  while (auto body = decoder_.next()) onMessage(*body);
+  while (auto body = decoder_.next()) {
+    guarded("isolate host message", "host " + std::to_string(pid_), [&] { onMessage(*body); });
+  }
   exited_ = true;
   std::map<int64_t, Pending> pending = std::move(pending_);
   pending_.clear();
@@ -158,7 +165,7 @@ void IsolateHost::onExit(int64_t exit_status, int term_signal) {
     answer.host_died = true;
     answer.out_of_memory = id == fatal_oom_sandbox_;
     answer.exit_text = text;
-    p.done(std::move(answer));
+    guarded("isolate host exit", "host " + std::to_string(pid_), [&] { p.done(std::move(answer)); });
   }
   if (on_exit_) on_exit_(*this, ready_);
   closeHandles();

@@ -12,16 +12,12 @@
 #include "triggers/function_versions.h"
 #include "triggers/lambda_requests.h"
 #include "triggers/layer_shapes.h"
+#include "triggers/code_upload.h"
 #include "triggers/list_paging.h"
 
 namespace stratus::triggers {
 
 namespace {
-
-constexpr size_t kMaxZippedBytes = 52428800;
-
-const char* kCannotUnzip =
-    "Could not unzip uploaded file. Please check your file, then try to upload again.";
 
 // The zip's base64 text from Code / UpdateFunctionCode, with Lambda's errors for the ways
 // this build can't take code.
@@ -37,36 +33,6 @@ Result<std::string> zipSource(FunctionCodeInput& code) {
   return std::move(*code.zip_file);
 }
 
-// Decodes the zip's base64 text and stores the zip, both off the loop (the text runs to 70 MB),
-// then calls `then` on the loop with the stored code; an error answers `call`.
-void storeCode(ApiContext& ctx, const ApiCallPtr& call, std::string zip_base64,
-               std::function<void(layers::StoredCode)> then) {
-  auto text = std::make_shared<std::string>(std::move(zip_base64));
-  auto out = std::make_shared<Result<layers::StoredCode>>(Error::service("not run"));
-  layers::CodeStore* store = &ctx.code;
-  ctx.loop.runInPool(
-      [store, text, out] {
-        try {
-          auto zip = base64Decode(*text);
-          std::string().swap(*text);
-          if (!zip) {
-            *out = Error::invalidParameter(kCannotUnzip);
-          } else if (zip->size() > kMaxZippedBytes) {
-            *out = Error::tooLarge("Zipped size must be smaller than 52428800 bytes");
-          } else {
-            *out = store->put(*zip);
-          }
-        } catch (const std::exception& e) {
-          *out = Error::service(std::string("storing the code failed: ") + e.what());
-        }
-      },
-      [call, out, then = std::move(then)] {
-        answeringFaults(call, "stored code", [&] {
-          if (!out->ok()) return call->fail(out->error());
-          then(std::move(out->value()));
-        });
-      });
-}
 
 void setCode(scheduler::FunctionRecord& r, const layers::StoredCode& code) {
   r.code.sha256_hex = code.sha256_hex;
@@ -130,7 +96,7 @@ void createFunction(ApiContext& ctx, const ApiCallPtr& call) {
     if (!zip.ok()) return call->fail(zip.error());
 
     bool publish = in.publish;
-    storeCode(ctx, call, std::move(zip).value(),
+    storeUploadedZip(ctx, call, std::move(zip).value(), ZipEncoding::kBase64, "stored code",
               [&ctx, call, record, publish](layers::StoredCode code) mutable {
                 // Checked again: another create of the same name may have finished meanwhile.
                 if (ctx.registry.find(record.name)) {
@@ -216,7 +182,7 @@ void updateFunctionCode(ApiContext& ctx, const ApiCallPtr& call) {
     auto zip = zipSource(in.code);
     if (!zip.ok()) return call->fail(zip.error());
     std::string name = (*found)->name();
-    storeCode(ctx, call, std::move(zip).value(),
+    storeUploadedZip(ctx, call, std::move(zip).value(), ZipEncoding::kBase64, "stored code",
               [&ctx, call, name, dry_run = in.dry_run, publish = in.publish,
                architectures = in.architectures](layers::StoredCode code) {
                 const auto* current = ctx.registry.find(name);

@@ -9,6 +9,7 @@
 #include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/lambda_requests.h"
+#include "triggers/code_upload.h"
 #include "triggers/layer_shapes.h"
 #include "triggers/list_paging.h"
 
@@ -16,7 +17,6 @@ namespace stratus::triggers {
 
 namespace {
 
-constexpr size_t kMaxZippedBytes = 52428800;
 const char* kNoSuchResource = "The resource you requested does not exist.";
 
 std::string hostOf(const ApiCall& call) {
@@ -30,42 +30,6 @@ std::string parameter(const ApiCall& call, const char* name) {
   return it->get<std::string>();
 }
 
-// Stores the zip (base64 text, or raw bytes when `is_base64` is false) off the loop, then calls
-// `then` on the loop with the stored content; an error answers `call`.
-void storeZip(ApiContext& ctx, const ApiCallPtr& call, std::string bytes, bool is_base64,
-              std::function<void(layers::StoredCode)> then) {
-  auto text = std::make_shared<std::string>(std::move(bytes));
-  auto out = std::make_shared<Result<layers::StoredCode>>(Error::service("not run"));
-  layers::CodeStore* store = &ctx.code;
-  ctx.loop.runInPool(
-      [store, text, out, is_base64] {
-        try {
-          std::optional<std::string> zip;
-          if (is_base64) {
-            zip = base64Decode(*text);
-          } else {
-            zip = std::move(*text);
-          }
-          std::string().swap(*text);
-          if (!zip) {
-            *out = Error::invalidParameter(
-                "Could not unzip uploaded file. Please check your file, then try to upload again.");
-          } else if (zip->size() > kMaxZippedBytes) {
-            *out = Error::tooLarge("Zipped size must be smaller than 52428800 bytes");
-          } else {
-            *out = store->put(*zip);
-          }
-        } catch (const std::exception& e) {
-          *out = Error::service(std::string("storing the layer failed: ") + e.what());
-        }
-      },
-      [call, out, then = std::move(then)] {
-        answeringFaults(call, "stored layer", [&] {
-          if (!out->ok()) return call->fail(out->error());
-          then(std::move(out->value()));
-        });
-      });
-}
 
 scheduler::CodeRef codeRef(const layers::StoredCode& code) {
   return {code.sha256_hex, code.sha256_base64, code.size, code.unzipped_bytes};
@@ -150,7 +114,7 @@ void publishLayerVersion(ApiContext& ctx, const ApiCallPtr& call) {
     record.license_info = in.license_info;
     record.compatible_runtimes = in.compatible_runtimes;
     record.compatible_architectures = in.compatible_architectures;
-    storeZip(ctx, call, std::move(*in.content.zip_file), true,
+    storeUploadedZip(ctx, call, std::move(*in.content.zip_file), ZipEncoding::kBase64, "stored layer",
              [&ctx, call, parts, record](layers::StoredCode code) mutable {
                record.code = codeRef(code);
                record.created_date = formatAwsTimestamp(epochMs());
@@ -321,7 +285,7 @@ void importLayerVersion(ApiContext& ctx, const ApiCallPtr& call) {
   if (call->request().body.empty()) {
     return call->fail(Error::invalidParameter("The request body must be the layer's zip."));
   }
-  storeZip(ctx, call, call->takeBody(), false, [&ctx, call, parts = *parts](layers::StoredCode code) {
+  storeUploadedZip(ctx, call, call->takeBody(), ZipEncoding::kRaw, "stored layer", [&ctx, call, parts = *parts](layers::StoredCode code) {
     scheduler::LayerVersionRecord record;
     record.version = *parts.version;
     record.code = codeRef(code);

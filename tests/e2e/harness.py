@@ -625,6 +625,36 @@ class InvokeResult:
             self.status, self.function_error, self.body[:1000], self.log)
 
 
+def process_tier_available(server):
+    """Whether `server` runs nodejs functions in processes when asked (STRATUS_TIER=process):
+    without its jail helper or node it says so at start and runs isolates only."""
+    if not os.path.exists("/usr/bin/node"):
+        return False
+    with open(server.log_path, "rb") as f:
+        text = f.read()
+    return b"isolates only" not in text and b"nodejs*.x runs in the" in text
+
+
+def descendants(pid):
+    """PIDs below `pid` in the process tree (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 class StratusTestCase(unittest.TestCase):
     """One server per test class, shared by its tests. If a test leaves the server dead, the
     test fails (no input may crash the server) and the next setUp restarts it on the same

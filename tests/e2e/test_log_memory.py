@@ -16,7 +16,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REPORT_RE, StratusServer, StratusTestCase, log,  # noqa: E402
-                     main)
+                     main, process_tier_available)
 
 GROWTH_BOUND_MB = 100  # before the fix: ~570 MB for the same output
 SIXTEEN_MIB = 16 * 1024 * 1024
@@ -41,14 +41,7 @@ def vm_hwm_mb(pid):
     raise AssertionError("no VmHWM for pid %d" % pid)
 
 
-def process_tier_available(server):
-    """Whether `server` runs nodejs functions in processes when asked (STRATUS_TIER=process):
-    without its jail helper or node it says so at start and runs isolates only."""
-    if not os.path.exists("/usr/bin/node"):
-        return False
-    with open(server.log_path, "rb") as f:
-        text = f.read()
-    return b"isolates only" not in text and b"nodejs*.x runs in the" in text
+
 
 
 class LogMemoryTest(StratusTestCase):

@@ -22,7 +22,7 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import StratusTestCase, log, main, make_zip  # noqa: E402
+from harness import StratusTestCase, descendants, log, main, make_zip  # noqa: E402
 from test_concurrency import Raw, invoke_path, run_parallel  # noqa: E402
 
 BUDGET_MB = 512
@@ -55,31 +55,12 @@ def own_pss_mb(pid):
 def tree_pss_mb(root_pid):
     """PSS of root_pid and all its descendants, in MB (jailed runtimes included: they are
     the server's descendants in the host's pid namespace)."""
-    parents = {}
-    pss = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    total = 0
+    for pid in [root_pid] + descendants(root_pid):
         try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-            kb = pss_kb(entry)
-        except (OSError, ValueError, StopIteration):
-            continue
-        parents[int(entry)] = ppid
-        pss[int(entry)] = kb
-    total, todo, seen = 0, [root_pid], set()
-    children = {}
-    for pid, ppid in parents.items():
-        children.setdefault(ppid, []).append(pid)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        total += pss.get(pid, 0)
-        todo.extend(children.get(pid, []))
+            total += pss_kb(pid)
+        except (OSError, StopIteration, ValueError):
+            pass  # gone meanwhile
     return total / 1024.0
 
 

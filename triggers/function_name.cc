@@ -58,7 +58,7 @@ Result<FunctionRef> parseFunctionRef(const std::string& raw, const std::string& 
   if (raw.empty() || raw.size() > 256) return patternError(raw);
   std::vector<std::string> p = split(raw, ':');
   std::string region = scope.region, account = scope.account_id, name, qualifier;
-  if (p[0] == "arn") {
+  if (p[0] == "arn" && p.size() > 2) {  // "arn:3" is version 3 of a function named arn
     // arn:partition:lambda:region:account:function:name[:qualifier]
     if (p.size() < 7 || p.size() > 8 || p[2] != "lambda" || p[5] != "function") {
       return patternError(raw);

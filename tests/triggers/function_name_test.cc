@@ -18,6 +18,10 @@ TEST(FunctionName, AcceptsEveryFormLambdaDoes) {
       {"000000000000:function:fn:7", "fn", "7"},
       {"arn:aws:lambda:us-east-1:000000000000:function:fn", "fn", ""},
       {"arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", "fn", "$LATEST"},
+      // A function named "arn" (found by tests/fuzz request_target): "arn:3" is its version 3.
+      {"arn", "arn", ""},
+      {"arn:3", "arn", "3"},
+      {"arn:aws:lambda:us-east-1:000000000000:function:arn:3", "arn", "3"},
   };
   for (const auto& c : cases) {
     auto r = parseFunctionRef(c.raw, "", kScope);

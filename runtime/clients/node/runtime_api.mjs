@@ -59,6 +59,15 @@ export class RuntimeApiClient {
       });
       res.on('error', (e) => fatal(`${method} ${path} failed: ${e.message}`));
     });
+    // A socket's error after its request was answered (the EPIPE of a body the server refused
+    // with 413 and closed on) belongs to no request: without a listener it would surface as an
+    // uncaught exception in the next invocation.
+    req.on('socket', (socket) => {
+      if (!socket.stratusQuiet) {
+        socket.stratusQuiet = true;
+        socket.on('error', () => {});
+      }
+    });
     req.on('error', (e) => {
       if (answered) return;
       if (e.code === 'ECONNRESET' && req.reusedSocket && !retried) {

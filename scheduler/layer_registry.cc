@@ -47,15 +47,17 @@ const LayerVersionRecord* LayerRegistry::findVersion(const std::string& layer_ar
   return it == layer->versions.end() ? nullptr : &it->second;
 }
 
+LayerState LayerRegistry::stateOf(const std::string& layer_arn, const std::string& name) const {
+  if (const LayerState* now = find(layer_arn)) return *now;
+  LayerState fresh;
+  fresh.arn = layer_arn;
+  fresh.name = name;
+  return fresh;
+}
+
 int64_t LayerRegistry::publish(const std::string& layer_arn, const std::string& name,
                                LayerVersionRecord record, Durable durable) {
-  LayerState state;
-  if (const LayerState* now = find(layer_arn)) {
-    state = *now;
-  } else {
-    state.arn = layer_arn;
-    state.name = name;
-  }
+  LayerState state = stateOf(layer_arn, name);
   record.version = ++state.last_version;
   int64_t version = record.version;
   state.versions[version] = std::move(record);
@@ -65,13 +67,7 @@ int64_t LayerRegistry::publish(const std::string& layer_arn, const std::string& 
 
 void LayerRegistry::import(const std::string& layer_arn, const std::string& name,
                            LayerVersionRecord record, Durable durable) {
-  LayerState state;
-  if (const LayerState* now = find(layer_arn)) {
-    state = *now;
-  } else {
-    state.arn = layer_arn;
-    state.name = name;
-  }
+  LayerState state = stateOf(layer_arn, name);
   state.last_version = std::max(state.last_version, record.version);
   state.versions[record.version] = std::move(record);
   change(state, std::move(durable));

@@ -61,6 +61,8 @@ class LayerRegistry {
 
   explicit LayerRegistry(DbWriter& writer) : chain_(writer.chain()) {}
   void change(const LayerState& after, Durable durable);
+  // A copy of the layer's state to change, or a new layer's (no versions yet).
+  LayerState stateOf(const std::string& layer_arn, const std::string& name) const;
   void settle(const Status& committed, const Durable& durable);
   void undoPending();
 

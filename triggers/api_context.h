@@ -10,6 +10,10 @@
 #include "triggers/api_call.h"
 #include "triggers/function_name.h"
 
+namespace stratus::sqs {
+class SqsService;
+}
+
 namespace stratus::triggers {
 
 struct ApiContext {
@@ -20,6 +24,8 @@ struct ApiContext {
   scheduler::ConcurrencyLimiter& limiter;
   AccountScope scope;
   scheduler::LayerRegistry& layers;
+  // The embedded SQS service on the same port (triggers/sqs); nullptr: none.
+  sqs::SqsService* sqs = nullptr;
 };
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);

@@ -6,6 +6,8 @@
 #include "triggers/error_mapper.h"
 #include "triggers/request_decoder.h"
 #include "triggers/request_limits.h"
+#include "triggers/sqs/sqs_json_protocol.h"
+#include "triggers/sqs/sqs_query_protocol.h"
 
 namespace stratus::triggers {
 
@@ -105,6 +107,11 @@ HttpServerOptions ApiServer::httpOptions(const ApiServerOptions& o) const {
 }
 
 BodyLimit ApiServer::bodyLimit(const HttpRequest& request) const {
+  if (context_.sqs && (sqs::isSqsJsonRequest(request) ||
+                       (sqs::isSqsQueryPath(request.path) &&
+                        request.header("content-type").find("x-www-form-urlencoded") != std::string::npos))) {
+    return {kSqsRequestMax, "SQS", false};
+  }
   ApiCall probe(request, nullptr, "");  // parses the query; never answered
   bool path_matched = false;
   const Route* route = match(probe, splitPath(request.path), nullptr, path_matched);
@@ -168,6 +175,17 @@ void ApiServer::dispatch(HttpRequest&& request, HttpRespond respond) {
       exposure_.decorate(origin, response);
       respond(std::move(response));
     };
+  }
+  // One port, several services: SQS by X-Amz-Target (JSON) or Action (query), Lambda by path.
+  if (context_.sqs) {
+    std::string host = request.header("host");
+    std::string endpoint = "http://" + (host.empty() ? "127.0.0.1:" + std::to_string(port()) : host);
+    if (sqs::isSqsJsonRequest(request)) {
+      return sqs::serveSqsJson(*context_.sqs, std::move(request), std::move(respond), endpoint, uuid4());
+    }
+    if (sqs::isSqsQueryRequest(request)) {
+      return sqs::serveSqsQuery(*context_.sqs, std::move(request), std::move(respond), endpoint, uuid4());
+    }
   }
   // Trailing slashes (older botocore) and repeated slashes are ignored by splitting.
   std::vector<std::string> segments = splitPath(request.path);

@@ -25,6 +25,7 @@
 #include "triggers/process_tier_setup.h"
 #include "scheduler/function_registry.h"
 #include "scheduler/layer_registry.h"
+#include "triggers/sqs/sqs_service.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
@@ -338,8 +339,13 @@ int serve(ServeOptions& o, const char* argv0) {
       [&](const std::string& name, const scheduler::FunctionState* undone) {
         followUndo(name, undone, **registry, sched, limiter);
       });
+  auto queues = sqs::SqsService::open(loop, **writer, SystemClock::instance(), {o.region, o.account_id});
+  if (!queues.ok()) {
+    logError(queues.error().message);
+    return 1;
+  }
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
-                                               {o.region, o.account_id}, **layer_registry},
+                                               {o.region, o.account_id}, **layer_registry, queues->get()},
                           o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
@@ -349,7 +355,9 @@ int serve(ServeOptions& o, const char* argv0) {
   if (tier) {
     std::string host = o.host == "0.0.0.0" || o.host == "::" ? "127.0.0.1" : o.host;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    tier->setEndpoint("LAMBDA", "http://" + host + ":" + std::to_string(api.port()));
+    std::string url = "http://" + host + ":" + std::to_string(api.port());
+    tier->setEndpoint("LAMBDA", url);
+    tier->setEndpoint("SQS", url);
   }
   if (pool) pool->start();
   isolate_hosts.start();

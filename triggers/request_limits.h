@@ -20,6 +20,8 @@ inline constexpr uint64_t kMaxRequestBytes = 70167211;  // the largest body anyt
 inline constexpr uint64_t kSyncPayloadMax = 6291456;
 inline constexpr uint64_t kAsyncPayloadMax = 1048576;
 inline constexpr uint64_t kControlRequestMax = 1048576;
+// SQS requests: a 1 MiB message (or batch) JSON-escaped or percent-encoded, with room.
+inline constexpr uint64_t kSqsRequestMax = 4 * 1048576;
 
 struct BodyLimit {
   uint64_t bytes = kMaxRequestBytes;

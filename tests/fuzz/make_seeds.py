@@ -374,15 +374,113 @@ def runtime_api_seeds():
         write("runtime_api", name, data)
 
 
+SQS_OPS = ["CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes",
+           "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
+           "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility",
+           "ChangeMessageVisibilityBatch", "TagQueue", "UntagQueue", "ListQueueTags",
+           "ListDeadLetterSourceQueues"]
+
+
+def sqs_protocol_seeds():
+    """boto3's JSON-protocol SQS bodies (byte 0 even, byte 1 the operation) and query-protocol
+    forms as the AWS CLI v2 of 2023 sends them (byte 0 odd)."""
+    import boto3
+    from botocore.config import Config
+
+    reset("sqs_protocol")
+    rec = Recorder()
+    client = boto3.client(
+        "sqs", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{rec.port()}",
+        aws_access_key_id="test", aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+    url = "http://127.0.0.1:9000/000000000000/seed"
+    calls = [
+        ("CreateQueue", lambda: client.create_queue(QueueName="seed", Attributes={
+            "DelaySeconds": "0", "VisibilityTimeout": "30",
+            "RedrivePolicy": '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"3"}'},
+            tags={"team": "x"})),
+        ("CreateQueue", lambda: client.create_queue(QueueName="seed.fifo", Attributes={
+            "FifoQueue": "true", "ContentBasedDeduplication": "true"})),
+        ("SendMessage", lambda: client.send_message(
+            QueueUrl=url, MessageBody="hello", DelaySeconds=1,
+            MessageAttributes={"s": {"DataType": "String", "StringValue": "v"},
+                               "n": {"DataType": "Number.int", "StringValue": "6"},
+                               "b": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}},
+            MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-x"}})),
+        ("SendMessageBatch", lambda: client.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "a", "MessageBody": "1"}, {"Id": "b", "MessageBody": "2", "MessageGroupId": "g"}])),
+        ("ReceiveMessage", lambda: client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0,
+            MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"])),
+        ("DeleteMessage", lambda: client.delete_message(QueueUrl=url, ReceiptHandle="cWlkOjE6bm9uY2U=")),
+        ("DeleteMessageBatch", lambda: client.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": "a", "ReceiptHandle": "cWlkOjE6bm9uY2U="}])),
+        ("ChangeMessageVisibility", lambda: client.change_message_visibility(
+            QueueUrl=url, ReceiptHandle="cWlkOjE6bm9uY2U=", VisibilityTimeout=5)),
+        ("ChangeMessageVisibilityBatch", lambda: client.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": "a", "ReceiptHandle": "cWlkOjE6bm9uY2U=", "VisibilityTimeout": 0}])),
+        ("GetQueueAttributes", lambda: client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])),
+        ("SetQueueAttributes", lambda: client.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "2"})),
+        ("ListQueues", lambda: client.list_queues(QueueNamePrefix="s", MaxResults=2)),
+        ("GetQueueUrl", lambda: client.get_queue_url(QueueName="seed")),
+        ("TagQueue", lambda: client.tag_queue(QueueUrl=url, Tags={"k": "v"})),
+        ("UntagQueue", lambda: client.untag_queue(QueueUrl=url, TagKeys=["k"])),
+        ("ListQueueTags", lambda: client.list_queue_tags(QueueUrl=url)),
+        ("ListDeadLetterSourceQueues", lambda: client.list_dead_letter_source_queues(QueueUrl=url)),
+        ("PurgeQueue", lambda: client.purge_queue(QueueUrl=url)),
+        ("DeleteQueue", lambda: client.delete_queue(QueueUrl=url)),
+    ]
+    for i, (op, call) in enumerate(calls):
+        before = len(rec.requests)
+        try:
+            call()
+        except Exception:  # the recorder answers {}; the request was sent
+            pass
+        if len(rec.requests) > before:
+            write("sqs_protocol", f"botocore-{i:02d}-{op}", bytes([0, SQS_OPS.index(op)]) + body_of(rec.requests[before]))
+    rec.close()
+    forms = {
+        "query-create": "Action=CreateQueue&Version=2012-11-05&QueueName=seed&Attribute.1.Name=DelaySeconds"
+                        "&Attribute.1.Value=0&Tag.1.Key=team&Tag.1.Value=x",
+        "query-send": "Action=SendMessage&Version=2012-11-05&QueueUrl=http%3A%2F%2F127.0.0.1%3A9000%2F000000000000"
+                      "%2Fseed&MessageBody=hi+there&MessageAttribute.1.Name=k&MessageAttribute.1.Value.DataType=String"
+                      "&MessageAttribute.1.Value.StringValue=v",
+        "query-batch": "Action=SendMessageBatch&QueueUrl=http%3A%2F%2F127.0.0.1%3A9000%2F000000000000%2Fseed"
+                       "&SendMessageBatchRequestEntry.1.Id=a&SendMessageBatchRequestEntry.1.MessageBody=x"
+                       "&SendMessageBatchRequestEntry.2.Id=b&SendMessageBatchRequestEntry.2.MessageBody=y"
+                       "&SendMessageBatchRequestEntry.2.DelaySeconds=3",
+        "query-receive": "Action=ReceiveMessage&QueueUrl=http%3A%2F%2F127.0.0.1%3A9000%2F000000000000%2Fseed"
+                         "&AttributeName.1=All&MessageAttributeName.1=All&MaxNumberOfMessages=10&VisibilityTimeout=0",
+        "query-attributes": "Action=GetQueueAttributes&QueueUrl=http%3A%2F%2F127.0.0.1%3A9000%2F000000000000%2Fseed"
+                            "&AttributeName.1=All",
+        "query-list": "Action=ListQueues&QueueNamePrefix=s&MaxResults=1",
+    }
+    for name, form in forms.items():
+        write("sqs_protocol", name, b"\x01\x00" + form.encode())
+
+
+HARNESS_SEEDS = {
+    "sqs_protocol": sqs_protocol_seeds,
+}
+
+
 def main():
-    recorded = botocore_requests()
-    http_server_seeds(recorded)
-    json_seeds(recorded)
-    decoder_seeds(recorded)
-    target_seeds()
-    archive_seeds()
-    runtime_state_seeds()
-    runtime_api_seeds()
+    import sys
+    only = sys.argv[1:]  # harness names: regenerate just those
+    if only:
+        for name in only:
+            HARNESS_SEEDS[name]()
+    else:
+        recorded = botocore_requests()
+        http_server_seeds(recorded)
+        json_seeds(recorded)
+        decoder_seeds(recorded)
+        target_seeds()
+        archive_seeds()
+        runtime_state_seeds()
+        runtime_api_seeds()
+        for seeds in HARNESS_SEEDS.values():
+            seeds()
     for h in sorted(os.listdir(HERE)):
         d = os.path.join(HERE, h)
         if os.path.isdir(d) and h not in ("common", "crashes-open"):

@@ -73,6 +73,7 @@ SQS_OPERATIONS = [
     "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
     "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
     "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues",
+    "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask",
 ]
 
 

@@ -312,6 +312,34 @@ class SqsTest(unittest.TestCase):
             self.queue("src", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn + "-gone", "maxReceiveCount": 1}))
         self.assertEqual(error_code(ctx), "InvalidParameterValue")
 
+    def test_message_move_task_redrives_back_to_the_source(self):
+        dlq = self.queue("mdlq")
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        src = self.queue("msrc", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}))
+        ids = [self.sqs.send_message(QueueUrl=src, MessageBody="m%d" % i)["MessageId"] for i in range(3)]
+        self.assertEqual(len(self.sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]), 3)
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10))  # all moved
+        with self.assertRaises(ClientError) as ctx:
+            self.sqs.start_message_move_task(SourceArn=dlq_arn.replace("mdlq", "nope"))
+        self.assertEqual(error_code(ctx), "ResourceNotFoundException")
+        self.sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=100)
+        back = []
+        for _ in range(20):
+            back += self.sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10, WaitTimeSeconds=2).get("Messages", [])
+            if len(back) >= 3:
+                break
+        self.assertEqual(sorted(m["MessageId"] for m in back), sorted(ids))
+        tasks = []
+        for _ in range(50):
+            tasks = self.sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"]
+            if tasks and tasks[0]["Status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        self.assertEqual((tasks[0]["Status"], tasks[0]["ApproximateNumberOfMessagesMoved"]), ("COMPLETED", 3))
+        with self.assertRaises(ClientError) as ctx:
+            self.sqs.start_message_move_task(SourceArn=src.replace("/000000000000/", ":"))
+        self.assertIn(error_code(ctx), ("ResourceNotFoundException", "InvalidParameterValue"))
+
     def test_fifo_order_groups_and_deduplication(self):
         url = self.queue("fifo", FifoQueue="true")
         seqs = []

@@ -378,7 +378,8 @@ SQS_OPS = ["CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueA
            "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
            "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility",
            "ChangeMessageVisibilityBatch", "TagQueue", "UntagQueue", "ListQueueTags",
-           "ListDeadLetterSourceQueues"]
+           "ListDeadLetterSourceQueues", "StartMessageMoveTask", "ListMessageMoveTasks",
+           "CancelMessageMoveTask"]
 
 
 def sqs_protocol_seeds():
@@ -427,6 +428,11 @@ def sqs_protocol_seeds():
         ("UntagQueue", lambda: client.untag_queue(QueueUrl=url, TagKeys=["k"])),
         ("ListQueueTags", lambda: client.list_queue_tags(QueueUrl=url)),
         ("ListDeadLetterSourceQueues", lambda: client.list_dead_letter_source_queues(QueueUrl=url)),
+        ("StartMessageMoveTask", lambda: client.start_message_move_task(
+            SourceArn="arn:aws:sqs:us-east-1:000000000000:dlq", MaxNumberOfMessagesPerSecond=10)),
+        ("ListMessageMoveTasks", lambda: client.list_message_move_tasks(
+            SourceArn="arn:aws:sqs:us-east-1:000000000000:dlq", MaxResults=10)),
+        ("CancelMessageMoveTask", lambda: client.cancel_message_move_task(TaskHandle="dGFzaw==")),
         ("PurgeQueue", lambda: client.purge_queue(QueueUrl=url)),
         ("DeleteQueue", lambda: client.delete_queue(QueueUrl=url)),
     ]

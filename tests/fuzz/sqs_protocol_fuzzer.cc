@@ -31,7 +31,8 @@ const char* const kOperations[] = {
     "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes",
     "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
     "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-    "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues"};
+    "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues",
+    "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"};
 constexpr size_t kOperationCount = sizeof(kOperations) / sizeof(kOperations[0]);
 constexpr const char* kEndpoint = "http://127.0.0.1:9000";
 

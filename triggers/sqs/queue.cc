@@ -231,11 +231,14 @@ std::vector<uint64_t> Queue::expire(int64_t now_ms) {
   return seqs;
 }
 
-std::vector<Message> Queue::drain() {
+std::vector<Message> Queue::takeVisible(size_t max, int64_t now_ms) {
+  promote(now_ms);
   std::vector<Message> out;
-  out.reserve(messages_.size());
-  for (auto& [seq, m] : messages_) out.push_back(std::move(m));
-  purge();
+  while (!ready_.empty() && out.size() < max) {
+    auto it = messages_.find(*ready_.begin());
+    out.push_back(it->second);
+    erase(it);
+  }
   return out;
 }
 

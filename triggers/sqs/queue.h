@@ -97,8 +97,8 @@ class Queue {
   std::vector<uint64_t> purge();
   // Drops messages older than the retention period; returns their seqs.
   std::vector<uint64_t> expire(int64_t now_ms);
-  // Removes and returns every message (a move task), oldest first.
-  std::vector<Message> drain();
+  // Removes and returns up to `max` visible messages, oldest first (a move task).
+  std::vector<Message> takeVisible(size_t max, int64_t now_ms);
 
   QueueCounts counts(int64_t now_ms);
   size_t size() const { return messages_.size(); }

@@ -46,7 +46,7 @@ Names namesOf(SqsErrorKind kind) {
     case SqsErrorKind::kSerialization: return {"SerializationException", "SerializationException", false, 400};
     case SqsErrorKind::kMalformedBody: return {"MalformedQueryString", "MalformedQueryString", false, 400};
     case SqsErrorKind::kResourceNotFound:
-      return {"ResourceNotFoundException", "ResourceNotFoundException", true, 404};
+      return {"ResourceNotFoundException", "ResourceNotFoundException", true, 400};
     case SqsErrorKind::kInternal: return {"InternalError", "InternalError", false, 500};
   }
   return {"InternalError", "InternalError", false, 500};

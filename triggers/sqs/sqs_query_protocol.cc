@@ -188,9 +188,10 @@ void renderMembers(std::string& out, const nlohmann::json& object, const std::st
         renderMembers(out, v, operation);
         out += "</Value></MessageAttribute>";
       }
-    } else if (key == "Messages" || key == "Successful" || key == "Failed") {
+    } else if (key == "Messages" || key == "Successful" || key == "Failed" || key == "Results") {
       std::string name = key == "Messages"     ? "Message"
                          : key == "Successful" ? operation + "ResultEntry"
+                         : key == "Results"    ? "ListMessageMoveTasksResultEntry"
                                                : "BatchResultErrorEntry";
       for (const auto& entry : value) {
         out += "<" + name + ">";

@@ -92,7 +92,8 @@ bool SqsService::knowsOperation(const std::string& op) {
       "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes",
       "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
       "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-      "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues"};
+      "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues",
+      "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"};
   return std::find_if(std::begin(kOps), std::end(kOps), [&](const char* k) { return op == k; }) != std::end(kOps);
 }
 
@@ -115,6 +116,9 @@ void SqsService::call(const std::string& op, const nlohmann::json& in, const std
   if (op == "UntagQueue") return untagQueue(in, std::move(reply));
   if (op == "ListQueueTags") return listQueueTags(in, std::move(reply));
   if (op == "ListDeadLetterSourceQueues") return listDeadLetterSourceQueues(in, endpoint, std::move(reply));
+  if (op == "StartMessageMoveTask") return startMessageMoveTask(in, std::move(reply));
+  if (op == "ListMessageMoveTasks") return listMessageMoveTasks(in, std::move(reply));
+  if (op == "CancelMessageMoveTask") return cancelMessageMoveTask(in, std::move(reply));
   reply(sqsError(SqsErrorKind::kInvalidAction, "The action " + op + " is not valid for this endpoint."));
 }
 

@@ -88,6 +88,20 @@ class SqsService {
   void untagQueue(const nlohmann::json& in, SqsReply reply);
   void listQueueTags(const nlohmann::json& in, SqsReply reply);
   void listDeadLetterSourceQueues(const nlohmann::json& in, const std::string& endpoint, SqsReply reply);
+  // Message move tasks (sqs_move_tasks.cc): a dead-letter queue's messages back to their
+  // sources, or to another queue, at most N per second.
+  void startMessageMoveTask(const nlohmann::json& in, SqsReply reply);
+  void listMessageMoveTasks(const nlohmann::json& in, SqsReply reply);
+  void cancelMessageMoveTask(const nlohmann::json& in, SqsReply reply);
+  struct MoveTask {
+    std::string handle, source_arn, destination_arn;  // "" destination: each message's source
+    std::string status = "RUNNING";  // RUNNING, COMPLETED, CANCELLING, CANCELLED, FAILED
+    std::string failure_reason;
+    int64_t max_per_second = 0;      // 0: as fast as it goes
+    int64_t moved = 0, to_move = 0, started_ms = 0;
+    std::unique_ptr<Timer> timer;
+  };
+  void moveSome(MoveTask& task);
 
   // A validated send of one entry, applied in memory with its writes appended: the
   // entry's output members, or the error for it.
@@ -116,6 +130,7 @@ class SqsService {
   std::map<std::string, std::vector<std::shared_ptr<Waiter>>> waiters_;  // by queue name
   std::map<std::string, std::unique_ptr<Timer>> visibility_timers_;       // by queue name
   std::map<std::string, int64_t> last_purge_ms_;
+  std::vector<std::unique_ptr<MoveTask>> move_tasks_;  // oldest first; finished ones kept
   uint64_t sweeps_ = 0;
   Timer sweeper_;
 };

@@ -53,6 +53,9 @@ extern const Shape kTagKeyList;
 extern const Shape kUntagQueueRequest;
 extern const Shape kListQueueTagsRequest;
 extern const Shape kListDeadLetterSourceQueuesRequest;
+extern const Shape kStartMessageMoveTaskRequest;
+extern const Shape kListMessageMoveTasksRequest;
+extern const Shape kCancelMessageMoveTaskRequest;
 
 const Shape kString = {.name = "String", .type = ShapeType::kString};
 const Shape kQueueAttributeName = {.name = "QueueAttributeName", .type = ShapeType::kString};
@@ -217,6 +220,21 @@ const ShapeMember kMembersListDeadLetterSourceQueuesRequest[] = {
     {"MaxResults", &kBoxedInteger, false},
 };
 const Shape kListDeadLetterSourceQueuesRequest = {.name = "ListDeadLetterSourceQueuesRequest", .type = ShapeType::kStructure, .members = kMembersListDeadLetterSourceQueuesRequest};
+const ShapeMember kMembersStartMessageMoveTaskRequest[] = {
+    {"SourceArn", &kString, false},
+    {"DestinationArn", &kString, false},
+    {"MaxNumberOfMessagesPerSecond", &kNullableInteger, false},
+};
+const Shape kStartMessageMoveTaskRequest = {.name = "StartMessageMoveTaskRequest", .type = ShapeType::kStructure, .members = kMembersStartMessageMoveTaskRequest};
+const ShapeMember kMembersListMessageMoveTasksRequest[] = {
+    {"SourceArn", &kString, false},
+    {"MaxResults", &kNullableInteger, false},
+};
+const Shape kListMessageMoveTasksRequest = {.name = "ListMessageMoveTasksRequest", .type = ShapeType::kStructure, .members = kMembersListMessageMoveTasksRequest};
+const ShapeMember kMembersCancelMessageMoveTaskRequest[] = {
+    {"TaskHandle", &kString, false},
+};
+const Shape kCancelMessageMoveTaskRequest = {.name = "CancelMessageMoveTaskRequest", .type = ShapeType::kStructure, .members = kMembersCancelMessageMoveTaskRequest};
 
 
 }  // namespace sqs_model
@@ -240,6 +258,9 @@ const Shape* sqsRequestShape(std::string_view operation) {
   if (operation == "UntagQueue") return &sqs_model::kUntagQueueRequest;
   if (operation == "ListQueueTags") return &sqs_model::kListQueueTagsRequest;
   if (operation == "ListDeadLetterSourceQueues") return &sqs_model::kListDeadLetterSourceQueuesRequest;
+  if (operation == "StartMessageMoveTask") return &sqs_model::kStartMessageMoveTaskRequest;
+  if (operation == "ListMessageMoveTasks") return &sqs_model::kListMessageMoveTasksRequest;
+  if (operation == "CancelMessageMoveTask") return &sqs_model::kCancelMessageMoveTaskRequest;
   return nullptr;
 }
 

@@ -479,6 +479,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       init_ms = monotonicMs() - spawned_ms;
       drainOutput();
       init_log += logs.take(true);
+      if (extensions) init_log += extensions->initLogLines();
       measure();
       if (prestart_done) {
         deadline.stop();

@@ -66,6 +66,7 @@ struct ExtensionRegistry::Extension {
   bool invoke = false;    // subscribed to INVOKE
   bool shutdown = false;  // subscribed to SHUTDOWN
   bool got_shutdown = false;
+  std::vector<std::string> events;  // as registered, for the init log
   ExtState state = ExtState::kRegistered;
   std::optional<HttpRespond> parked;  // its /event/next, held until an event comes
   std::deque<std::string> queue;      // events (JSON) not yet handed over
@@ -150,8 +151,10 @@ void ExtensionRegistry::onRegister(HttpRequest& req, HttpRespond respond) {
     std::string event = e.is_string() ? e.get<std::string>() : e.dump();
     if (event == "INVOKE") {
       ext->invoke = true;
+      ext->events.push_back(event);
     } else if (event == "SHUTDOWN" && external) {
       ext->shutdown = true;
+      ext->events.push_back(event);
     } else {
       // Internal extensions live in the runtime's process and are never told to shut down.
       std::string why = event == "SHUTDOWN" ? "SHUTDOWN event is not supported for internal extensions"
@@ -331,6 +334,16 @@ void ExtensionRegistry::extensionExited(const std::string& name) {
 }
 
 size_t ExtensionRegistry::registeredCount() const { return extensions_.size(); }
+
+std::string ExtensionRegistry::initLogLines() const {
+  std::string out;
+  for (const auto& e : extensions_) {
+    out += "EXTENSION\tName: " + e->name + "\tState: " + extStateName(e->state) + "\tEvents: [";
+    for (size_t i = 0; i < e->events.size(); ++i) out += (i ? ", " : "") + e->events[i];
+    out += "]\n";
+  }
+  return out;
+}
 
 void ExtensionRegistry::close() {
   for (auto& e : extensions_) e->parked.reset();

@@ -95,6 +95,9 @@ class ExtensionRegistry {
   void extensionExited(const std::string& name);
 
   size_t registeredCount() const;
+  // Lambda's line per registered extension at the end of init, '\n' ended:
+  // "EXTENSION\tName: logger\tState: Ready\tEvents: [INVOKE, SHUTDOWN]".
+  std::string initLogLines() const;
   // Ends every held poll (the sandbox is going).
   void close();
 

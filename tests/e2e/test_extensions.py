@@ -148,6 +148,7 @@ class ExtensionsTest(StratusTestCase):
         registered = [l for l in before if l.startswith("[logger] registered ")]
         self.assertEqual(len(registered), 1, first.log)
         self.assertEqual(json.loads(registered[0][len("[logger] registered "):])["functionName"], fn)
+        self.assertEqual(before[-1], "EXTENSION\tName: logger\tState: Ready\tEvents: [INVOKE, SHUTDOWN]", first.log)
         invokes = [l for l in inside if l.startswith("[logger] INVOKE ")]
         self.assertEqual(len(invokes), 1, first.log)
         event = json.loads(invokes[0][len("[logger] INVOKE "):])

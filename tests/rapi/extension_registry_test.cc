@@ -166,6 +166,9 @@ TEST(ExtensionRegistry, InvokeGoesToEachSubscriberAndTheInvokeEndsWhenAllPollAga
   EXPECT_FALSE(f.registry.allWaiting());
   Call a2 = next(f, a);
   EXPECT_TRUE(f.registry.allWaiting());
+  EXPECT_EQ(f.registry.initLogLines(),
+            "EXTENSION\tName: a\tState: Ready\tEvents: [INVOKE, SHUTDOWN]\n"
+            "EXTENSION\tName: b\tState: Ready\tEvents: [SHUTDOWN]\n");
 
   // An extension that is not polling gets its event on its next poll.
   EXPECT_TRUE(f.registry.beginShutdown("spindown", 99));

@@ -13,6 +13,7 @@ extensions see like the runtime does).
 import http.server
 import json
 import queue
+import re
 import threading
 import unittest
 
@@ -47,6 +48,34 @@ while true; do
 done
 """
 
+# The aws-samples layout for an extension in Node.js: /opt/extensions/<name> is a shell wrapper
+# that execs /opt/<name>/index.js, which uses fetch on the Extensions API.
+NODE_WRAPPER = r"""#!/bin/sh
+set -eu
+LAMBDA_EXTENSION_NAME="$(basename "$0")"
+exec /usr/bin/node "/opt/${LAMBDA_EXTENSION_NAME}/index.js"
+"""
+
+NODE_EXTENSION = r"""
+const base = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension`;
+const name = 'node-ext';
+(async () => {
+  const reg = await fetch(`${base}/register`, {method: 'POST',
+    headers: {'Lambda-Extension-Name': name}, body: JSON.stringify({events: ['INVOKE', 'SHUTDOWN']})});
+  const id = reg.headers.get('lambda-extension-identifier');
+  console.log(`[${name}] registered ${reg.status}`);
+  for (;;) {
+    const res = await fetch(`${base}/event/next`, {headers: {'Lambda-Extension-Identifier': id}});
+    const event = await res.json();
+    console.log(`[${name}] ${event.eventType} ${event.requestId || event.shutdownReason}`);
+    if (event.eventType === 'SHUTDOWN') {
+      await fetch(process.env.REPORT_URL, {method: 'POST', body: JSON.stringify(event)}).catch(() => {});
+      process.exit(0);
+    }
+  }
+})();
+"""
+
 # Exits at once without registering: Lambda's Extension.Crash.
 CRASHER = "#!/bin/sh\necho '[crasher] giving up'\nexit 3\n"
 
@@ -65,6 +94,14 @@ sleep 5
 
 NODE_HANDLER = "exports.handler = async (event) => { console.log('handler ran'); return {ok: event.n}; };\n"
 PYTHON_HANDLER = "def handler(event, context):\n    print('handler ran')\n    return {'ok': event['n']}\n"
+
+
+def events_in(lines, what):
+    """The JSON the logger extension printed after "[logger] <what> " in these lines. Searched,
+    not anchored: the runtime and its extensions share one pipe, as in Lambda, and python's
+    print writes its text and its newline apart, so a line of the extension may follow the
+    handler's text on the same line."""
+    return [json.loads(m) for m in re.findall(r"\[logger\] %s (\{[^\n]*\})" % what, "\n".join(lines))]
 
 
 class Reports:
@@ -145,13 +182,13 @@ class ExtensionsTest(StratusTestCase):
         self.assertEqual(first.json(), {"ok": 1})
         before, inside, after = self.between_start_and_end(first)
         # Registered during init: in the init part of the first invocation's log.
-        registered = [l for l in before if l.startswith("[logger] registered ")]
+        registered = events_in(before, "registered")
         self.assertEqual(len(registered), 1, first.log)
-        self.assertEqual(json.loads(registered[0][len("[logger] registered "):])["functionName"], fn)
+        self.assertEqual(registered[0]["functionName"], fn)
         self.assertEqual(before[-1], "EXTENSION\tName: logger\tState: Ready\tEvents: [INVOKE, SHUTDOWN]", first.log)
-        invokes = [l for l in inside if l.startswith("[logger] INVOKE ")]
+        invokes = events_in(inside, "INVOKE")
         self.assertEqual(len(invokes), 1, first.log)
-        event = json.loads(invokes[0][len("[logger] INVOKE "):])
+        event = invokes[0]
         self.assertEqual(event["requestId"], first.request_id)
         self.assertEqual(event["eventType"], "INVOKE")
         self.assertTrue(event["invokedFunctionArn"].endswith(":function:" + fn), event)
@@ -164,8 +201,7 @@ class ExtensionsTest(StratusTestCase):
         second = self.invoke(fn, {"n": 2})
         self.assertEqual(second.json(), {"ok": 2})
         _, inside2, after2 = self.between_start_and_end(second)
-        self.assertEqual([json.loads(l[len("[logger] INVOKE "):])["requestId"]
-                          for l in inside2 if l.startswith("[logger] INVOKE ")], [second.request_id])
+        self.assertEqual([e["requestId"] for e in events_in(inside2, "INVOKE")], [second.request_id])
         self.assertNotIn("Init Duration", after2[0])  # warm: same sandbox, same extension
 
     def assertShutdownOnRetire(self, fn):
@@ -185,6 +221,24 @@ class ExtensionsTest(StratusTestCase):
         fn = self.function(self.layer({"logger": LOGGER}), runtime="python3.12")
         self.assertLogsInvokes(fn)
         self.assertShutdownOnRetire(fn)
+
+    def test_extension_written_in_node(self):
+        files = {"extensions/node-ext": NODE_WRAPPER, "node-ext/index.js": NODE_EXTENSION}
+        r = self.lam.publish_layer_version(LayerName=unique_name("ext"), Content={
+            "ZipFile": make_zip(files, executables=["extensions/node-ext"])})
+        fn = self.function(r["LayerVersionArn"], runtime="python3.12")
+        for n in (1, 2):
+            r = self.invoke(fn, {"n": n})
+            self.assertEqual(r.json(), {"ok": n})
+            before, inside, _ = self.between_start_and_end(r)
+            # One pipe for the runtime and its extensions, as in Lambda: python's print writes
+            # text and newline apart, so an extension's line may land between the two.
+            self.assertIn("[node-ext] INVOKE " + r.request_id, "\n".join(inside), r.log)
+            if n == 1:
+                self.assertIn("[node-ext] registered 200", before, r.log)
+        self.lam.delete_function(FunctionName=fn)  # deletion retires the sandbox too
+        event = self.reports.next(fn)
+        self.assertEqual((event["eventType"], event["shutdownReason"]), ("SHUTDOWN", "spindown"))
 
     def test_invoke_waits_for_the_extension(self):
         # The extension works on for a while after the runtime answered; the invocation (its

@@ -250,6 +250,24 @@ class ExtensionsTest(StratusTestCase):
             _, inside, _ = self.between_start_and_end(r)
             self.assertIn("[logger] finished with " + r.request_id, inside, r.log)
 
+    def test_function_error_then_warm_reuse(self):
+        # An error answer waits for the runtime's next poll before the sandbox is reused; with a
+        # slow extension that poll comes before the invoke ends.
+        fn = self.function(self.layer({"logger": LOGGER}), variables={"SLOW_EXTENSION": "1"})
+        self.lam.update_function_code(FunctionName=fn, ZipFile=make_zip({"index.js": (
+            "exports.handler = async (e) => { if (e.fail) throw new Error('boom'); return {ok: e.n}; };\n")}))
+        bad = self.invoke(fn, {"fail": True})
+        self.assertEqual(bad.function_error, "Unhandled", bad)
+        self.assertEqual(bad.json()["errorMessage"], "boom")
+        _, inside, _ = self.between_start_and_end(bad)
+        self.assertIn("[logger] finished with " + bad.request_id, inside, bad.log)
+        for n in (1, 2):
+            good = self.invoke(fn, {"n": n})
+            self.assertEqual(good.json(), {"ok": n})
+            self.assertNotIn("Init Duration", good.log)  # the same sandbox
+            self.assertEqual([e["requestId"] for e in events_in(self.between_start_and_end(good)[1], "INVOKE")],
+                             [good.request_id])
+
     def test_timeout_sends_shutdown_timeout(self):
         fn = self.function(self.layer({"logger": LOGGER}), Timeout=1)
         self.lam.update_function_code(FunctionName=fn, ZipFile=make_zip(

@@ -1,6 +1,7 @@
 #include "sandbox/process_pool.h"
 
 #include "runtime/base/log.h"
+#include "sandbox/extension_files.h"
 
 namespace stratus::sandbox {
 
@@ -48,6 +49,9 @@ static bool readAtStartup(const std::map<std::string, std::string>& env) {
 
 ProcessPool::Kind* ProcessPool::kindFor(const SandboxSpec& spec) {
   if (spec.ephemeral_mb != kDefaultEphemeralMb || readAtStartup(spec.environment)) return nullptr;
+  // Extensions start before the runtime, in the jail the runtime starts in: a prewarmed runtime
+  // is already running without them, so such a function gets a process of its own.
+  if (!externalExtensions(spec.opt_root).empty()) return nullptr;
   RuntimeFamily family = runtimeFamily(spec.runtime);
   const RuntimeBinaries& bins = tier_.config().binaries;
   for (Kind& k : kinds_) {

@@ -12,10 +12,12 @@
 #include "runtime/base/clock.h"
 #include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
+#include "runtime/rapi/extension_registry.h"
 #include "runtime/rapi/runtime_api_server.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/child_spawn.h"
 #include "sandbox/exit_text.h"
+#include "sandbox/extension_files.h"
 #include "sandbox/invocation_log.h"
 #include "sandbox/log_collector.h"
 #include "sandbox/process_pool.h"
@@ -32,6 +34,8 @@ constexpr int kPidsMax = 1024;  // Lambda's limit on processes and threads
 // pay for a freeze and a thaw (which cost more than a warm invoke), while a sandbox left idle
 // still stops its timers and background work, as Lambda's do, within a blink.
 constexpr uint64_t kFreezeAfterIdleMs = 20;
+// Lambda gives extensions 2,000 ms between SHUTDOWN and the kill.
+constexpr uint64_t kShutdownGraceMs = 2000;
 
 std::string errorPayload(const std::string& type, const std::string& message) {
   return nlohmann::json{{"errorType", type}, {"errorMessage", message}}.dump();
@@ -73,7 +77,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   };
 
   Core(Loop& l, ProcessTier& t, SandboxSpec s)
-      : loop(l), tier(t), spec(std::move(s)), deadline(l), freeze_timer(l) {
+      : loop(l), tier(t), spec(std::move(s)), deadline(l), freeze_timer(l), shutdown_timer(l) {
     log_stream = logStreamName(epochMs(), spec.version);
   }
 
@@ -115,6 +119,17 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   bool frozen = false;  // stopped by the cgroup freezer while it waits for work
   uv_process_t* attacher = nullptr;
 
+  // External extensions (/opt/extensions, extension_registry.h); null when there are none.
+  std::shared_ptr<rapi::ExtensionRegistry> extensions;
+  uv_pipe_t* extension_exits = nullptr;  // the jail's "exit NAME STATUS" lines
+  std::string exit_lines;
+  std::map<std::string, std::string> exit_codes;  // extension name -> its exit status
+  bool runtime_ready = false;             // the runtime's first /next came, init may end
+  std::optional<InvokeResult> answered;   // the runtime answered; the extensions are not done
+  bool extension_failure_seen = false;
+  bool shutting_down = false;             // SHUTDOWN sent; killed when acknowledged or late
+  Timer shutdown_timer;
+
   SandboxState state() const {
     switch (phase) {
       case Phase::kNew: return SandboxState::kStarting;
@@ -145,6 +160,12 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     term_signal = 0;
     jail_error.clear();
     init_ms = -1;
+    runtime_ready = false;
+    extensions.reset();
+    exit_lines.clear();
+    exit_codes.clear();
+    extension_failure_seen = false;
+    shutting_down = false;
 
     std::weak_ptr<Core> weak = shared_from_this();
     rapi::RuntimeApiEvents events;
@@ -171,6 +192,9 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     rapi = std::make_unique<rapi::RuntimeApiServer>(loop, std::move(events), uid);
     Status listening = rapi->listen();
     if (!listening.ok()) return "runtime API: " + listening.error().message;
+    std::vector<std::string> extension_names;
+    if (!generic) extension_names = externalExtensions(spec.opt_root);
+    if (!extension_names.empty()) serveExtensions(extension_names);
 
     std::vector<std::string> args = {cfg.jail_binary, "--root", cfg.jail_root,
                                      "--uid", std::to_string(uid), "--gid", std::to_string(uid),
@@ -193,14 +217,47 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       args.push_back("--cgroup");
       args.push_back(cgroup->path());
     }
+    for (const std::string& name : extension_names) {
+      args.push_back("--extension");
+      args.push_back("/opt/extensions/" + name);
+    }
+    if (!extension_names.empty()) {
+      args.push_back("--events-fd");
+      args.push_back("4");
+    }
     args.push_back("--");
     args.insert(args.end(), argv.begin(), argv.end());
     auto variables = processEnvironment(spec, cfg.binaries, log_stream, rapi->address(), cfg.endpoints);
     if (generic) variables["STRATUS_PREWARM"] = "1";
-    return spawn(args, envStrings(variables));
+    return spawn(args, envStrings(variables), !extension_names.empty());
   }
 
-  std::string spawn(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  // The Extensions API on the runtime's address, for the extensions this start launches.
+  void serveExtensions(const std::vector<std::string>& names) {
+    rapi::ExtensionFunctionInfo info{spec.function_name, spec.version, spec.handler,
+                                     accountOfArn(spec.function_arn)};
+    std::weak_ptr<Core> weak = shared_from_this();
+    rapi::ExtensionEvents events;
+    events.on_change = [weak] {
+      if (auto c = weak.lock()) {
+        guarded("sandbox extensions", c->spec.function_name, [&] { c->onExtensionsChanged(); });
+      }
+    };
+    Loop* l = &loop;
+    extensions = std::make_shared<rapi::ExtensionRegistry>(
+        info, names, std::move(events), [l](std::function<void()> fn) { l->post(std::move(fn)); });
+    std::weak_ptr<rapi::ExtensionRegistry> registry = extensions;
+    rapi->setExtensionHandler([registry](HttpRequest& req, const std::string& path, HttpRespond respond) {
+      if (auto r = registry.lock()) return r->handle(req, path, std::move(respond));
+      HttpResponse gone;
+      gone.status = 500;
+      gone.body = R"({"errorMessage":"Internal Server Error","errorType":"InternalServerError"})";
+      respond(std::move(gone));
+    });
+  }
+
+  std::string spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                    bool extension_events = false) {
     uv_file out_fds[2], err_fds[2];
     // Our ends do not block the loop; the runtime's ends block, as ordinary stdout does.
     if (int rc = uv_pipe(out_fds, UV_NONBLOCK_PIPE, 0); rc != 0) return std::string("pipe: ") + uv_strerror(rc);
@@ -209,9 +266,16 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       ::close(out_fds[1]);
       return std::string("pipe: ") + uv_strerror(rc);
     }
+    uv_file ev_fds[2] = {-1, -1};
+    if (extension_events) {
+      if (int rc = uv_pipe(ev_fds, UV_NONBLOCK_PIPE, 0); rc != 0) {
+        for (int fd : {out_fds[0], out_fds[1], err_fds[0], err_fds[1]}) ::close(fd);
+        return std::string("pipe: ") + uv_strerror(rc);
+      }
+    }
     std::vector<char*> argv = cStrings(args), envp = cStrings(env);
 
-    uv_stdio_container_t stdio[4];
+    uv_stdio_container_t stdio[5];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD;
     stdio[1].data.fd = out_fds[1];
@@ -219,12 +283,14 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     stdio[2].data.fd = out_fds[1];
     stdio[3].flags = UV_INHERIT_FD;
     stdio[3].data.fd = err_fds[1];
+    stdio[4].flags = UV_INHERIT_FD;
+    stdio[4].data.fd = ev_fds[1];
     uv_process_options_t options{};
     options.file = argv[0];
     options.args = argv.data();
     options.env = envp.data();
     options.stdio = stdio;
-    options.stdio_count = 4;
+    options.stdio_count = extension_events ? 5 : 4;
     options.exit_cb = &Core::onExitCb;
     // Its own session: a terminal's Ctrl-C reaches the server, which decides what stops.
     options.flags = UV_PROCESS_DETACHED;
@@ -235,9 +301,11 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     int rc = uv_spawn(loop.raw(), process, &options);
     ::close(out_fds[1]);
     ::close(err_fds[1]);
+    if (ev_fds[1] >= 0) ::close(ev_fds[1]);
     if (rc != 0) {
       ::close(out_fds[0]);
       ::close(err_fds[0]);
+      if (ev_fds[0] >= 0) ::close(ev_fds[0]);
       // uv_spawn failures still need the handle closed.
       closeAndDelete(process);
       process = nullptr;
@@ -248,6 +316,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     output = openPipe(out_fds[0], &Core::onOutputCb);
     output_fd = out_fds[0];
     jail_errors = openPipe(err_fds[0], &Core::onJailErrorCb);
+    if (ev_fds[0] >= 0) extension_exits = openPipe(ev_fds[0], &Core::onExtensionExitCb);
     return "";
   }
 
@@ -281,6 +350,30 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     auto* core = static_cast<Core*>(s->data);
     if (n > 0 && core->jail_error.size() < 4096) core->jail_error.append(buf->base, static_cast<size_t>(n));
     if (n < 0) core->closePipe(core->jail_errors);
+  }
+
+  static void onExtensionExitCb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+    auto* core = static_cast<Core*>(s->data);
+    if (n > 0) {
+      guarded("sandbox extension exit", core->spec.function_name,
+              [&] { core->onExtensionExitBytes(buf->base, static_cast<size_t>(n)); });
+    }
+    if (n < 0) core->closePipe(core->extension_exits);
+  }
+
+  void onExtensionExitBytes(const char* data, size_t n) {
+    if (exit_lines.size() < 4096) exit_lines.append(data, n);
+    size_t eol;
+    while ((eol = exit_lines.find('\n')) != std::string::npos) {
+      std::string line = exit_lines.substr(0, eol);
+      exit_lines.erase(0, eol + 1);
+      // "exit NAME STATUS"
+      size_t first = line.find(' '), last = line.rfind(' ');
+      if (line.rfind("exit ", 0) != 0 || last <= first) continue;
+      std::string name = line.substr(first + 1, last - first - 1);
+      exit_codes[name] = line.substr(last + 1);
+      if (extensions) extensions->extensionExited(name);
+    }
   }
 
   static void onAttachExitCb(uv_process_t* p, int64_t exit_status, int term_signal) {
@@ -345,6 +438,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // function wait for the next invoke instead of running (and using CPU) while it is idle.
   void freezeIfIdle() {
     if (phase != Phase::kIdle || current || !cgroup || frozen) return;
+    if (extensions && !extensions->allWaiting()) return;  // frozen only once they all wait too
     std::weak_ptr<Core> weak = shared_from_this();
     freeze_timer.start(kFreezeAfterIdleMs, [weak] {
       auto c = weak.lock();
@@ -364,9 +458,28 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   void onReady() {
     if (phase == Phase::kIdle) return freezeIfIdle();  // polled again after a response
     if (phase == Phase::kInit) {
+      runtime_ready = true;
+      endInitWhenReady();
+    } else if (phase == Phase::kAwaitingNext) {
+      phase = current ? Phase::kBusy : Phase::kIdle;
+      if (current) return deliver();
+      freezeIfIdle();
+    }
+  }
+
+  // Init ends with the runtime's first /next and, when there are extensions, once each of them
+  // registered and asked for its first event (Lambda's Init phase covers both).
+  void endInitWhenReady() {
+    if (phase != Phase::kInit || !runtime_ready) return;
+    if (extensions) {
+      if (!extensions->allRegistered() || !extensions->allWaiting()) return;
+      extensions->closeRegistration();
+    }
+    {
       init_ms = monotonicMs() - spawned_ms;
       drainOutput();
       init_log += logs.take(true);
+      if (extensions) init_log += extensions->initLogLines();
       measure();
       if (prestart_done) {
         deadline.stop();
@@ -380,11 +493,79 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       if (current) return deliver();
       phase = Phase::kIdle;
       freezeIfIdle();
-    } else if (phase == Phase::kAwaitingNext) {
+    }
+  }
+
+  // ---- extensions ------------------------------------------------------------------------
+
+  void onExtensionsChanged() {
+    if (!extensions) return;
+    if (extensions->failure() && !extension_failure_seen) {
+      extension_failure_seen = true;
+      return onExtensionFailure(*extensions->failure());
+    }
+    if (shutting_down) {
+      if (extensions->shutdownDone()) killNow();
+      return;
+    }
+    if (phase == Phase::kInit) return endInitWhenReady();
+    if (phase == Phase::kBusy && answered && extensions->allWaiting()) finishAnswered();
+  }
+
+  // The runtime answered and every extension asked for its next event: the invoke is over.
+  void finishAnswered() {
+    InvokeResult r = std::move(*answered);
+    answered.reset();
+    finish(std::move(r), "", "");
+    // The runtime may have polled again while the extensions finished: nothing will tell us.
+    if (!rapi || rapi->state() != rapi::RuntimeState::kReady) return;
+    if (phase == Phase::kIdle) return freezeIfIdle();
+    if (phase == Phase::kAwaitingNext) {
       phase = current ? Phase::kBusy : Phase::kIdle;
       if (current) return deliver();
       freezeIfIdle();
     }
+  }
+
+  // An extension failed init (init/error, or exited before init ended) or, later, crashed or
+  // posted exit/error: an init fails as Lambda reports it; a running environment is not reused.
+  void onExtensionFailure(const rapi::ExtensionFailure& f) {
+    if (phase != Phase::kInit) {
+      if (current) {
+        condemn_when_done = true;
+        if (answered && extensions->allWaiting()) finishAnswered();
+      } else if (phase != Phase::kDead) {
+        kill("failure");
+      }
+      return;
+    }
+    init_ms = monotonicMs() - spawned_ms;
+    std::string detail = f.error_type == "Extension.Crash"
+                             ? "exit status " + (exit_codes.count(f.extension) ? exit_codes[f.extension] : "1")
+                             : f.reported;
+    if (prestart_done) {
+      auto done = std::move(prestart_done);
+      prestart_done = nullptr;
+      kill("failure");
+      done(f.error_type);
+      return;
+    }
+    if (!current) return kill("failure");
+    InvokeResult r;
+    r.outcome = InvokeOutcome::kInitError;
+    r.error_type = f.error_type;
+    std::string text = "RequestId: " + current->request.request_id + " Error: " + detail;
+    r.payload = errorPayload(r.error_type, text);
+    finish(std::move(r), "error", "Extension " + f.extension + ": " + text + "\n" + r.error_type + "\n");
+  }
+
+  // The runtime's answer ends the invoke now, or once the extensions are done with it.
+  void finishOrHold(InvokeResult r) {
+    if (extensions && !extensions->allWaiting()) {
+      answered = std::move(r);
+      return;
+    }
+    finish(std::move(r), "", "");
   }
 
   void onAnswer(const std::string& id, std::string body, const std::string& error_type) {
@@ -397,7 +578,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       r.outcome = InvokeOutcome::kFunctionError;
       r.error_type = error_type;
     }
-    finish(std::move(r), "", "");
+    finishOrHold(std::move(r));
   }
 
   void onTooLarge(const std::string& id) {
@@ -407,7 +588,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     r.error_type = "Function.ResponseSizeTooLarge";
     r.payload = errorPayload(r.error_type,
                              "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
-    finish(std::move(r), "", "");
+    finishOrHold(std::move(r));
   }
 
   void onInitError(std::string body, const std::string& type) {
@@ -415,11 +596,11 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     if (prestart_done) {
       auto done = std::move(prestart_done);
       prestart_done = nullptr;
-      kill();
+      kill("failure");
       done(type);
       return;
     }
-    if (!current) return kill();
+    if (!current) return kill("failure");
     InvokeResult r;
     r.outcome = InvokeOutcome::kInitError;
     r.error_type = type;
@@ -428,6 +609,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   }
 
   void onExit(int64_t status, int signal) {
+    shutdown_timer.stop();
     process_exited = true;
     exit_status = status;
     term_signal = signal;
@@ -500,6 +682,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // then answers the runtime's claim with the function's environment; init is timed from here.
   void beginClaim() {
     phase = Phase::kInit;
+    runtime_ready = false;
     spawned_ms = monotonicMs();
     const ProcessTierConfig& cfg = tier.config();
     if (cgroup) {
@@ -615,6 +798,9 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     deadline.start(static_cast<uint64_t>(spec.timeout_s) * 1000, [weak] {
       if (auto c = weak.lock()) c->onTimeout();
     });
+    if (extensions) {
+      extensions->deliverInvoke({inv.request_id, inv.deadline_epoch_ms, inv.invoked_function_arn, inv.trace_id});
+    }
     rapi->deliver(std::move(inv));
   }
 
@@ -630,13 +816,14 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     std::string line = timeoutLogLine(epochMs(), current->request.request_id, elapsed) + "\n";
     if (in_init) init_ms = elapsed;
     finish(std::move(r), in_init ? "timeout" : "", line);
-    kill();
+    kill("timeout");
   }
 
   // Ends the current invocation: writes its log, answers it, and decides what becomes of the
   // sandbox. `init_status` is "error" or "timeout" when init failed; `extra_lines` go before END.
   void finish(InvokeResult r, const std::string& init_status, const std::string& extra_lines) {
     deadline.stop();
+    answered.reset();
     drainOutput();
     Current call = std::move(*current);
     current.reset();
@@ -684,7 +871,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
                     (r.outcome == InvokeOutcome::kOk || r.outcome == InvokeOutcome::kFunctionError ||
                      r.outcome == InvokeOutcome::kResponseTooLarge);
     if (!reusable || condemn_when_done) {
-      kill();
+      kill(r.outcome == InvokeOutcome::kTimeout ? "timeout" : reusable ? "spindown" : "failure");
     } else if (r.outcome == InvokeOutcome::kOk) {
       phase = Phase::kIdle;  // the runtime polls again at once; a delivery waits for that poll
     } else {
@@ -701,9 +888,31 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     if (cgroup) footprint_mb = std::max<uint64_t>(1, toMb(cgroup->currentMemoryBytes()));
   }
 
+  // Retires the sandbox. Extensions subscribed to SHUTDOWN get it first (`reason`: "spindown",
+  // "timeout" or "failure") and up to kShutdownGraceMs to poll again or exit; then killNow().
+  void kill(const char* reason = "spindown") {
+    if (shutting_down) return;
+    if (extensions && process && !process_exited) {
+      thaw();
+      if (extensions->beginShutdown(reason, epochMs() + static_cast<int64_t>(kShutdownGraceMs)) &&
+          !extensions->shutdownDone()) {
+        shutting_down = true;
+        phase = Phase::kDead;
+        deadline.stop();
+        std::weak_ptr<Core> weak = shared_from_this();
+        shutdown_timer.start(kShutdownGraceMs, [weak] {
+          if (auto c = weak.lock()) c->killNow();
+        });
+        return;
+      }
+    }
+    killNow();
+  }
+
   // Ends the process tree: SIGKILL to the jail helper kills its namespace's init, and with it
   // every process in the namespace. The exit callback then releases the rest.
-  void kill() {
+  void killNow() {
+    shutdown_timer.stop();
     phase = Phase::kDead;
     freeze_timer.stop();
     frozen = false;  // killAll() thaws: frozen tasks would not die
@@ -729,6 +938,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
         closePipe(output);
       }
       if (jail_errors) closePipe(jail_errors);
+      if (extension_exits) closePipe(extension_exits);
+      if (extensions) extensions->close();
     }
   }
 };
@@ -802,7 +1013,7 @@ void ProcessSandbox::prestart(PrestartCallback done) {
     if (!core || !core->prestart_done) return;
     auto cb = std::move(core->prestart_done);
     core->prestart_done = nullptr;
-    core->kill();
+    core->kill("timeout");
     cb("Sandbox.Timedout");
   });
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <string_view>
 
 #include "runtime/base/clock.h"
 #include "runtime/base/fault_boundary.h"
@@ -15,6 +16,7 @@ namespace stratus::rapi {
 namespace {
 
 constexpr const char* kPrefix = "/2018-06-01";
+constexpr std::string_view kExtensionPrefix = "/2020-01-01/extension";
 // The runtime's connections are long-lived and may idle between invocations for as long as the
 // sandbox stays warm: never close them for idleness.
 constexpr uint64_t kIdleForever = 365ull * 24 * 3600 * 1000;
@@ -71,6 +73,7 @@ struct RuntimeApiServer::Impl : std::enable_shared_from_this<Impl> {
   std::string current_id;                    // the invocation the runtime is running
   std::optional<HttpRespond> waiting_claim;
   std::optional<std::map<std::string, std::string>> claim_env;
+  ExtensionHandler extension_handler;
   int port = 0;
 
   Impl(Loop& l, RuntimeApiEvents e) : loop(l), events(std::move(e)) {}
@@ -183,6 +186,9 @@ struct RuntimeApiServer::Impl : std::enable_shared_from_this<Impl> {
   void handle(HttpRequest&& req, HttpRespond respond) {
     injectFault(fault_site::kRuntimeApi);  // tests: the HTTP server's boundary answers it
     std::string path = req.path;
+    if (extension_handler && path.compare(0, kExtensionPrefix.size(), kExtensionPrefix) == 0) {
+      return extension_handler(req, path.substr(kExtensionPrefix.size()), std::move(respond));
+    }
     if (path.compare(0, 11, kPrefix) != 0) {
       return respond(errorAnswer(404, "NotFound", "Not Found"));
     }
@@ -273,6 +279,10 @@ void RuntimeApiServer::deliver(Invocation invocation) {
 void RuntimeApiServer::claim(std::map<std::string, std::string> env) {
   impl_->claim_env = std::move(env);
   impl_->answerClaim();
+}
+
+void RuntimeApiServer::setExtensionHandler(ExtensionHandler handler) {
+  impl_->extension_handler = std::move(handler);
 }
 
 RuntimeState RuntimeApiServer::state() const { return impl_->state; }

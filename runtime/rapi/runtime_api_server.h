@@ -20,6 +20,7 @@
 #include <string>
 
 #include "runtime/base/error.h"
+#include "runtime/base/http_server.h"
 #include "runtime/base/loop.h"
 #include "runtime/rapi/runtime_state.h"
 
@@ -70,6 +71,11 @@ class RuntimeApiServer {
   void deliver(Invocation invocation);
   // Answers the prewarmed runtime's claim (now, or when it asks).
   void claim(std::map<std::string, std::string> env);
+
+  // The Extensions API shares this address: requests under /2020-01-01/extension go to
+  // `handler` (extension_registry.h) with the rest of the path; without one they are 404.
+  using ExtensionHandler = std::function<void(HttpRequest&, const std::string& path, HttpRespond)>;
+  void setExtensionHandler(ExtensionHandler handler);
 
   RuntimeState state() const;
   void close();

@@ -137,6 +137,14 @@ StepResult parseJailArgs(int argc, char** argv, JailConfig* config) {
         return bad("--error-fd", "expected a descriptor >= 3, got " + value);
       }
       config->error_fd = static_cast<int>(number);
+    } else if (option == "--extension") {
+      if (!isCleanAbsolute(value)) return bad("--extension", "not a clean absolute path: " + value);
+      config->extensions.push_back(value);
+    } else if (option == "--events-fd") {
+      if (!parseNumber(value, &number) || number < 3 || number > INT32_MAX) {
+        return bad("--events-fd", "expected a descriptor >= 3, got " + value);
+      }
+      config->events_fd = static_cast<int>(number);
     } else {
       return bad(std::string(option), "unknown option");
     }

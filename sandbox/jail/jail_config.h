@@ -2,7 +2,8 @@
 // Called once, by the outer helper's main thread, before any other step.
 //
 //   stratus-jail --root DIR --uid N --gid N [--bind SRC:DST]... [--tmp-mb N] [--cgroup PATH]
-//                [--hostname NAME] [--cwd DIR] [--nofile N] [--error-fd N] -- PROGRAM [ARG...]
+//                [--hostname NAME] [--cwd DIR] [--nofile N] [--error-fd N]
+//                [--extension PATH]... [--events-fd N] -- PROGRAM [ARG...]
 #pragma once
 
 #include <sys/types.h>
@@ -33,6 +34,10 @@ struct JailConfig {
   std::string cwd = "/var/task";
   uint64_t nofile = 1024;          // RLIMIT_NOFILE, Lambda's limit
   int error_fd = -1;               // where the one error line goes; -1: stderr only
+  // Lambda extensions (paths in the jail), started in order before PROGRAM, same uid and env.
+  std::vector<std::string> extensions;
+  // Where the jail's init writes "exit NAME STATUS\n" when an extension exits; -1: nowhere.
+  int events_fd = -1;
   std::vector<std::string> argv;   // PROGRAM ARG...
 };
 

@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <initializer_list>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sandbox/jail/credentials.h"
@@ -86,7 +88,41 @@ pid_t launchProgram(const JailConfig& config, const sigset_t& program_mask) {
   return program;
 }
 
-[[noreturn]] void reapUntilProgramExits(pid_t program, int link_fd, const sigset_t& waited) {
+// Lambda extensions: started in order before the program, with its uid, environment and
+// namespaces. One that cannot be exec'ed exits 127 at once, which the server sees as a crash.
+using Extensions = std::vector<std::pair<pid_t, std::string>>;  // pid, file name
+
+Extensions launchExtensions(const JailConfig& config, const sigset_t& program_mask) {
+  Extensions started;
+  for (const std::string& path : config.extensions) {
+    std::string name = path.substr(path.rfind('/') + 1);
+    pid_t pid = fork();
+    if (pid < 0) {
+      reportJailError(sysError(JailStep::kFork, path), config.error_fd);
+      _exit(kSetupFailed);
+    }
+    if (pid == 0) {
+      sigprocmask(SIG_SETMASK, &program_mask, nullptr);
+      char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+      execv(argv[0], argv);
+      _exit(kNotFound);
+    }
+    started.emplace_back(pid, name);
+  }
+  return started;
+}
+
+// "exit NAME STATUS\n" on the events descriptor, for the server's extension registry.
+void reportExtensionExit(int events_fd, const std::string& name, int status) {
+  if (events_fd < 0) return;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::string line = "exit " + name + " " + std::to_string(code) + "\n";
+  while (write(events_fd, line.data(), line.size()) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void reapUntilProgramExits(pid_t program, int link_fd, const sigset_t& waited,
+                                        Extensions& extensions, int events_fd) {
   for (;;) {
     siginfo_t info;
     int sig = sigwaitinfo(&waited, &info);
@@ -99,6 +135,12 @@ pid_t launchProgram(const JailConfig& config, const sigset_t& program_mask) {
     pid_t pid;
     // SIGCHLD coalesces: reap everything that is ready, orphans included.
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      for (auto it = extensions.begin(); it != extensions.end(); ++it) {
+        if (it->first != pid) continue;
+        reportExtensionExit(events_fd, it->second, status);
+        extensions.erase(it);
+        break;
+      }
       if (pid != program) continue;
       while (write(link_fd, &status, sizeof(status)) < 0 && errno == EINTR) {
       }
@@ -124,8 +166,9 @@ void runJailInit(const JailConfig& config, int link_fd, const sigset_t& program_
     reportJailError(*error, config.error_fd);
     _exit(kSetupFailed);
   }
+  Extensions extensions = launchExtensions(config, program_mask);
   pid_t program = launchProgram(config, program_mask);
-  reapUntilProgramExits(program, link_fd, waited);
+  reapUntilProgramExits(program, link_fd, waited, extensions, config.events_fd);
 }
 
 }  // namespace stratus::sandbox::jail

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   JailConfig config;
   if (auto error = parseJailArgs(argc, argv, &config)) fail(*error, config.error_fd);
   if (auto error = dieWithParent(parent)) fail(*error, config.error_fd);
-  if (auto error = closeInheritedFds(config.error_fd)) fail(*error, config.error_fd);
+  if (auto error = closeInheritedFds(config.error_fd, config.events_fd)) fail(*error, config.error_fd);
   if (auto error = setJailLimits(config.nofile)) fail(*error, config.error_fd);
   if (!config.cgroup.empty()) {
     if (auto error = joinCgroup(config.cgroup)) fail(*error, config.error_fd);
@@ -72,5 +72,6 @@ int main(int argc, char** argv) {
   // Only the init (and then the program) report from here on; the outer's copy must not hold
   // the caller's pipe open past the program's exec.
   if (config.error_fd >= 0) close(config.error_fd);
+  if (config.events_fd >= 0) close(config.events_fd);
   superviseJail(init, link[0]);
 }

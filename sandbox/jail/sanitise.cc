@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -23,13 +24,13 @@ bool closeRange(unsigned first, unsigned last) {
 
 // Before Linux 5.9 there is no close_range: list /proc/self/fd instead (its own descriptor is
 // skipped, then closed by closedir).
-StepResult closeListed(int keep_fd) {
+StepResult closeListed(int keep_fd, int keep_fd2) {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return sysError(JailStep::kSanitise, "fds", "/proc/self/fd");
   std::vector<int> doomed;
   while (dirent* entry = readdir(dir)) {
     int fd = std::atoi(entry->d_name);
-    if (fd > STDERR_FILENO && fd != keep_fd && fd != dirfd(dir)) doomed.push_back(fd);
+    if (fd > STDERR_FILENO && fd != keep_fd && fd != keep_fd2 && fd != dirfd(dir)) doomed.push_back(fd);
   }
   closedir(dir);
   for (int fd : doomed) close(fd);
@@ -47,16 +48,25 @@ StepResult dieWithParent(pid_t parent_at_start) {
   return std::nullopt;
 }
 
-StepResult closeInheritedFds(int keep_fd) {
-  if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, FD_CLOEXEC) != 0) {
-    return sysError(JailStep::kSanitise, "--error-fd " + std::to_string(keep_fd));
+StepResult closeInheritedFds(int keep_fd, int keep_fd2) {
+  for (int fd : {keep_fd, keep_fd2}) {
+    if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+      return sysError(JailStep::kSanitise, "kept descriptor " + std::to_string(fd));
+    }
   }
-  bool closed = keep_fd < 0 ? closeRange(3, ~0U)
-                            : closeRange(3, static_cast<unsigned>(keep_fd) - 1) &&
-                                  closeRange(static_cast<unsigned>(keep_fd) + 1, ~0U);
+  // Close everything from 3 up, around the kept descriptors (ascending, -1s dropped).
+  int kept[2] = {std::min(keep_fd, keep_fd2), std::max(keep_fd, keep_fd2)};
+  unsigned first = 3;
+  bool closed = true;
+  for (int fd : kept) {
+    if (fd < 0) continue;
+    closed = closed && closeRange(first, static_cast<unsigned>(fd) - 1);
+    first = static_cast<unsigned>(fd) + 1;
+  }
+  closed = closed && closeRange(first, ~0U);
   if (closed) return std::nullopt;
   if (errno != ENOSYS) return sysError(JailStep::kSanitise, "close_range");
-  return closeListed(keep_fd);
+  return closeListed(keep_fd, keep_fd2);
 }
 
 StepResult setJailLimits(uint64_t nofile) {

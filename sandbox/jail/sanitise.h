@@ -15,9 +15,9 @@ namespace stratus::sandbox::jail {
 // changed, the parent died before the signal was armed and nobody would ever kill us.
 StepResult dieWithParent(pid_t parent_at_start);
 
-// Closes every descriptor except 0, 1, 2 and `keep_fd` (-1: none), and makes `keep_fd`
-// close-on-exec so a successful exec of the program closes it with nothing written.
-StepResult closeInheritedFds(int keep_fd);
+// Closes every descriptor except 0, 1, 2, `keep_fd` and `keep_fd2` (-1: none), and makes the
+// kept ones close-on-exec so a successful exec of the program closes them with nothing written.
+StepResult closeInheritedFds(int keep_fd, int keep_fd2 = -1);
 
 // RLIMIT_NOFILE soft = hard = `nofile`; no core dumps.
 StepResult setJailLimits(uint64_t nofile);

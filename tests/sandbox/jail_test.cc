@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -68,6 +69,34 @@ TEST_F(JailTest, RunsAsTheGivenUserInVarTask) {
                                                      "/var/task", "hello from the task", "stratus",
                                                      "/tmp"}));
   EXPECT_EQ(r.error_line, "");
+}
+
+// Lambda extensions: started before the program, in its namespaces, as its user, with its
+// environment; the program does not wait for them.
+TEST_F(JailTest, StartsExtensionsBeforeTheProgram) {
+  scratch_.writeTaskFile("ext.sh", "#!/bin/sh\necho \"ext $(id -u) $NAME $(cat /proc/1/comm)\"\ntouch /tmp/ext-done\n");
+  std::filesystem::permissions(scratch_.task() + "/ext.sh", std::filesystem::perms::owner_all |
+                                                                std::filesystem::perms::others_exec |
+                                                                std::filesystem::perms::others_read);
+  std::vector<std::string> args = scratch_.args();
+  args.insert(args.end(), {"--extension", "/var/task/ext.sh"});
+  // The program waits (bounded) for the extension's line, so the order of the output is fixed.
+  JailResult r = runJail(args, sh("for i in $(seq 200); do [ -e /tmp/ext-done ] && break; sleep 0.02; done; "
+                                  "echo prog $(id -u) $NAME"),
+                         {"PATH=/usr/bin:/bin", "NAME=fn"});
+  ASSERT_TRUE(exitedWith(r, 0)) << r.status << " " << r.out << r.err;
+  std::vector<std::string> out = lines(r.out);
+  ASSERT_EQ(out.size(), 2u) << r.out;
+  EXPECT_EQ(out[0], "ext 1051 fn stratus-jail");  // pid 1 is the jail's init: same pid namespace
+  EXPECT_EQ(out[1], "prog 1051 fn");
+}
+
+TEST_F(JailTest, RefusesARelativeExtension) {
+  std::vector<std::string> args = scratch_.args();
+  args.insert(args.end(), {"--extension", "ext.sh"});
+  JailResult r = runJail(args, {"/bin/true"});
+  EXPECT_TRUE(exitedWith(r, 126)) << r.status;
+  EXPECT_NE(r.error_line.find("--extension"), std::string::npos) << r.error_line;
 }
 
 TEST_F(JailTest, SeesExactlyTheEnvironmentItWasGiven) {

@@ -30,10 +30,23 @@ namespace {
 constexpr double kInitLimitMs = 10000;  // Lambda's on-demand init limit
 constexpr uint64_t kUnmeasuredFootprintMb = 32;
 constexpr int kPidsMax = 1024;  // Lambda's limit on processes and threads
-// An idle sandbox is frozen after this long without work: back-to-back invocations then never
-// pay for a freeze and a thaw (which cost more than a warm invoke), while a sandbox left idle
-// still stops its timers and background work, as Lambda's do, within a blink.
+// An idle sandbox is frozen after a spell without work: back-to-back invocations then never
+// pay for a freeze and a thaw (which cost more than a warm invoke: on cgroup v1 every thread of
+// the runtime is woken for each), while a sandbox left idle still stops its timers and
+// background work, as Lambda's do, within a blink. The spell is 20 ms, or twice the sandbox's
+// last idle gap when that was under kMaxFreezeAfterIdleMs / 2: under steady traffic on a busy
+// host the gaps between a sandbox's invocations grow past 20 ms, and freezing in each of them
+// would put a freeze and a thaw on every invocation.
 constexpr uint64_t kFreezeAfterIdleMs = 20;
+constexpr uint64_t kMaxFreezeAfterIdleMs = 250;
+
+// `last_gap_ms`: from the sandbox's previous answer to its latest invocation (< 0: none yet).
+uint64_t freezeDelayMs(double last_gap_ms) {
+  if (last_gap_ms < 0 || last_gap_ms * 2 > static_cast<double>(kMaxFreezeAfterIdleMs)) {
+    return kFreezeAfterIdleMs;
+  }
+  return std::max<uint64_t>(kFreezeAfterIdleMs, static_cast<uint64_t>(last_gap_ms * 2));
+}
 // Lambda gives extensions 2,000 ms between SHUTDOWN and the kill.
 constexpr uint64_t kShutdownGraceMs = 2000;
 
@@ -117,6 +130,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   bool generic = false;
   bool claim_waiting = false;
   bool frozen = false;  // stopped by the cgroup freezer while it waits for work
+  double answered_ms = -1;   // when the last invocation was answered (reusable), for the gap
+  double last_gap_ms = -1;   // from that answer to the invocation after it (freezeDelayMs)
   uv_process_t* attacher = nullptr;
 
   // External extensions (/opt/extensions, extension_registry.h); null when there are none.
@@ -440,7 +455,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     if (phase != Phase::kIdle || current || !cgroup || frozen) return;
     if (extensions && !extensions->allWaiting()) return;  // frozen only once they all wait too
     std::weak_ptr<Core> weak = shared_from_this();
-    freeze_timer.start(kFreezeAfterIdleMs, [weak] {
+    freeze_timer.start(freezeDelayMs(last_gap_ms), [weak] {
       auto c = weak.lock();
       if (!c || c->phase != Phase::kIdle || c->current || !c->cgroup || c->frozen) return;
       c->frozen = c->cgroup->setFrozen(true).ok();
@@ -787,6 +802,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     drainOutput();
     idle_log += logs.take(false);
     current->started_ms = monotonicMs();
+    last_gap_ms = answered_ms < 0 ? -1 : current->started_ms - answered_ms;
     rapi::Invocation inv;
     inv.request_id = current->request.request_id;
     inv.payload = current->request.payload.empty() ? "{}" : current->request.payload;
@@ -874,9 +890,11 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       kill(r.outcome == InvokeOutcome::kTimeout ? "timeout" : reusable ? "spindown" : "failure");
     } else if (r.outcome == InvokeOutcome::kOk) {
       phase = Phase::kIdle;  // the runtime polls again at once; a delivery waits for that poll
+      answered_ms = monotonicMs();
     } else {
       // Runtimes often exit after an error (uncaught exceptions): reuse only once it polls again.
       phase = Phase::kAwaitingNext;
+      answered_ms = monotonicMs();
     }
     // May drop the sandbox: touch nothing after it. A throw from the caller's side stops here,
     // so the runtime's POST is still answered 202 (the invocation's answer dies with `call`).

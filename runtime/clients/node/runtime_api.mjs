@@ -1,12 +1,14 @@
 // The Lambda Runtime API (2018-06-01) over HTTP to $AWS_LAMBDA_RUNTIME_API, plus Stratus's
-// /stratus/claim for prewarmed processes. One keep-alive agent: Node unrefs idle pooled sockets,
-// so our connection never keeps the event loop alive, and 'beforeExit' (the callback handlers'
-// "event loop is empty") still fires while it sits in the pool.
+// /stratus/claim for prewarmed processes. The invoke loop's requests go through rapid_http.mjs
+// (keep-alive sockets of our own, unref'd when idle, so our connection never keeps the event
+// loop alive and 'beforeExit', the callback handlers' "event loop is empty", still fires);
+// response streaming's chunked POST through node:http.
 //
 // A failed connection or a 5xx means the environment is gone: exit(1). A 4xx answer to a post
 // (an invocation already answered, a body over the size limit) is the server's to record; the
 // runtime carries on, as the RIC does.
 import http from 'node:http';
+import { RapidHttp } from './rapid_http.mjs';
 import { toRapidResponse, xrayCause } from './errors.mjs';
 
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
@@ -39,48 +41,27 @@ export class RuntimeApiClient {
     const colon = hostPort.lastIndexOf(':');
     this.hostname = hostPort.slice(0, colon);
     this.port = parseInt(hostPort.slice(colon + 1), 10);
-    // No maxSockets cap: an error post from an uncaught exception must not queue behind the
-    // long poll on /next.
-    this.agent = new http.Agent({ keepAlive: true });
+    this.rapid = new RapidHttp(this.hostname, this.port);
+    this.agent = new http.Agent({ keepAlive: true });  // streaming only
   }
 
   // One request; `done(status, headers, body)` once the answer is read. A failed connection
   // exits, except the one race keep-alive has: the server closed a pooled socket just as it was
   // reused. That request never reached the server, so it is sent once more on a new socket.
-  _send(method, path, headers, bytes, done, retried = false) {
-    let answered = false;
-    const req = http.request({ hostname: this.hostname, port: this.port, method, path, headers,
-      agent: this.agent }, (res) => {
-      answered = true;
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => {
-        done(res.statusCode, res.headers, Buffer.concat(chunks).toString('utf8'));
-      });
-      res.on('error', (e) => fatal(`${method} ${path} failed: ${e.message}`));
-    });
-    // A socket's error after its request was answered (the EPIPE of a body the server refused
-    // with 413 and closed on) belongs to no request: without a listener it would surface as an
-    // uncaught exception in the next invocation.
-    req.on('socket', (socket) => {
-      if (!socket.stratusQuiet) {
-        socket.stratusQuiet = true;
-        socket.on('error', () => {});
-      }
-    });
-    req.on('error', (e) => {
-      if (answered) return;
-      if (e.code === 'ECONNRESET' && req.reusedSocket && !retried) {
-        return this._send(method, path, headers, bytes, done, true);
+  _send(method, path, headers, body, done, retried = false) {
+    this.rapid.request(method, path, headers, body, (e, status, answerHeaders, answer) => {
+      if (!e) return done(status, answerHeaders, answer);
+      if (e.code === 'ECONNRESET' && e.reusedSocket && !retried) {
+        return this._send(method, path, headers, body, done, true);
       }
       // The server answers an oversized body with 413 and closes while we are still writing:
       // it has recorded the invocation's outcome, so carry on.
-      if (bytes && bytes.length > MAX_RESPONSE_BYTES && ['EPIPE', 'ECONNRESET'].includes(e.code)) {
+      if (body !== undefined && Buffer.byteLength(body) > MAX_RESPONSE_BYTES &&
+          ['EPIPE', 'ECONNRESET'].includes(e.code)) {
         return done(413, {}, '');
       }
       fatal(`${method} ${path} failed: ${e.message}`);
     });
-    req.end(bytes);
   }
 
   // Resolves {headers, body} of a 2xx; anything else exits. Never times out: /next and /claim
@@ -95,9 +76,9 @@ export class RuntimeApiClient {
   }
 
   _post(path, body, headers, callback) {
-    const bytes = Buffer.from(body, 'utf8');
-    this._send('POST', path,
-      { 'Content-Type': 'application/json', 'Content-Length': bytes.length, ...headers }, bytes,
+    // Not text (a handler's value JSON.stringify makes nothing of): throws, as node:http did.
+    if (typeof body !== 'string') body = Buffer.from(body, 'utf8');
+    this._send('POST', path, { 'Content-Type': 'application/json', ...headers }, body,
       (status) => {
         if (status >= 500) fatal(`POST ${path} answered ${status}`);
         callback();

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <string_view>
+#include <thread>
 
 namespace stratus::sandbox {
 
@@ -640,6 +641,18 @@ Result<std::unique_ptr<CgroupTree>> CgroupTree::create(uint64_t budget_mb, const
       settings.push_back({"memory", "memory.use_hierarchy", "1"});
     }
     settings.push_back({"memory", "memory.limit_in_bytes", budget});
+  }
+  // The whole tree competes with the host's other tasks as one cgroup: with the default weight
+  // (one process's worth) every sandbox of a busy host would share a single process's slice of
+  // CPU, however many run. The tree weighs one vCPU per core instead; inside it each sandbox
+  // still gets CPU in proportion to its memory, as in Lambda.
+  if (findDir(dirs, "cpu") != nullptr) {
+    uint64_t shares = kVcpuShares * std::max(1u, std::thread::hardware_concurrency());
+    if (v2) {
+      settings.push_back({"cpu", "cpu.weight", std::to_string(weightForShares(shares))});
+    } else {
+      settings.push_back({"cpu", "cpu.shares", std::to_string(std::clamp(shares, kMinShares, kMaxShares))});
+    }
   }
   std::string path = memory->name;
   auto tree = std::unique_ptr<CgroupTree>(

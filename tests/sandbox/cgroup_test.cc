@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <thread>
 
 #include "tests/sandbox/jail_runner.h"
 
@@ -107,6 +108,12 @@ TEST_F(CgroupTest, TreeAndChildrenCarryTheirLimits) {
     }
     if (std::ifstream(dir + "/cpu.shares").good()) {
       EXPECT_EQ(readFile(dir + "/cpu.shares"), "512\n");
+    }
+  }
+  // The tree weighs one vCPU per core against the host's other tasks.
+  for (const std::string& dir : tree_->directoriesForTest()) {
+    if (std::ifstream(dir + "/cpu.shares").good()) {
+      EXPECT_EQ(readFile(dir + "/cpu.shares"), std::to_string(1024 * std::thread::hardware_concurrency()) + "\n");
     }
   }
   EXPECT_FALSE(tree_->createChild("sb-limits", {}).ok()) << "names are unique";

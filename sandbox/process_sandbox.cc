@@ -12,6 +12,7 @@
 #include "runtime/base/clock.h"
 #include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
+#include "runtime/base/minted_credentials.h"
 #include "runtime/rapi/runtime_api_server.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/child_spawn.h"
@@ -84,6 +85,9 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   Phase phase = Phase::kNew;
   bool condemn_when_done = false;  // the sandbox object went away mid-invocation
 
+  // This sandbox's credentials: a function's SDK calls back to an exposed server verify
+  // against them until the sandbox dies (revoked in onExit, or with the core).
+  MintedCredentials credentials;
   std::unique_ptr<rapi::RuntimeApiServer> rapi;
   std::unique_ptr<SandboxCgroup> cgroup;
   uint32_t uid = 0;
@@ -195,7 +199,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     }
     args.push_back("--");
     args.insert(args.end(), argv.begin(), argv.end());
-    auto variables = processEnvironment(spec, cfg.binaries, log_stream, rapi->address(), cfg.endpoints);
+    auto variables = processEnvironment(spec, cfg.binaries, log_stream, rapi->address(),
+                                        cfg.endpoints, &credentials.get());
     if (generic) variables["STRATUS_PREWARM"] = "1";
     return spawn(args, envStrings(variables));
   }
@@ -292,7 +297,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       if (exit_status == 0 && term_signal == 0) {
         const ProcessTierConfig& cfg = core->tier.config();
         core->rapi->claim(processEnvironment(core->spec, cfg.binaries, core->log_stream,
-                                             core->rapi->address(), cfg.endpoints));
+                                             core->rapi->address(), cfg.endpoints,
+                                             &core->credentials.get()));
       } else {
         core->failClaim("attach: " + runtimeExitText(exit_status, term_signal));
       }
@@ -448,6 +454,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       return;
     }
     phase = Phase::kDead;
+    credentials.revoke();  // the sandbox is gone: so is what it may sign with
     std::string reason = runtimeExitText(status, signal);
     std::string jail = jail_error;
     while (!jail.empty() && (jail.back() == '\n' || jail.back() == '\r')) jail.pop_back();
@@ -705,6 +712,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // every process in the namespace. The exit callback then releases the rest.
   void kill() {
     phase = Phase::kDead;
+    credentials.revoke();
     freeze_timer.stop();
     frozen = false;  // killAll() thaws: frozen tasks would not die
     deadline.stop();

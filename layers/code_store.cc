@@ -199,4 +199,52 @@ Result<std::string> CodeStore::readZip(const std::string& sha256_hex) const {
   return bytes;
 }
 
+namespace {
+
+// Bytes under `path` (a file or a tree), best effort.
+uint64_t treeBytes(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_regular_file(std::filesystem::symlink_status(path, error))) {
+    return std::filesystem::file_size(path, error);
+  }
+  uint64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(path, error);
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (it->is_regular_file(error) && !it->is_symlink(error)) {
+      auto size = it->file_size(error);
+      if (!error) total += size;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+uint64_t CodeStore::sweepUnreferenced(const std::set<std::string>& referenced,
+                                      const std::set<std::string>& opt_trees) {
+  uint64_t removed = 0;
+  auto remove = [&removed](const std::filesystem::path& path) {
+    removed += treeBytes(path);
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  };
+  std::error_code error;
+  // Bundles first: a kill midway then never leaves a bundle whose zip is gone.
+  for (const auto& entry : std::filesystem::directory_iterator(root_ + "/bundles", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name == ".boot-id") continue;
+    bool keep = name.rfind("opt-", 0) == 0 ? opt_trees.count(name) > 0
+                                           : isHexDigest(name) && referenced.count(name) > 0;
+    if (!keep) remove(entry.path());
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(root_ + "/zips", error)) {
+    const std::string name = entry.path().filename().string();
+    // "<hex>.zip"; anything else is a staging file (".<hex>.zip.tmp-XXXXXX") or a stranger.
+    bool keep = name.size() == 64 + 4 && name.compare(64, 4, ".zip") == 0 &&
+                referenced.count(name.substr(0, 64)) > 0;
+    if (!keep) remove(entry.path());
+  }
+  return removed;
+}
+
 }  // namespace stratus::layers

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,15 @@ class CodeStore {
 
   // The zip's bytes (GetFunction's Code.Location serves them).
   Result<std::string> readZip(const std::string& sha256_hex) const;
+
+  // Startup, after recover() and before any put or get (nothing can be in use or in flight
+  // then): removes every zip and bundle whose hash is not in `referenced` (the code of every
+  // function version and layer version the registries hold), every merged /opt tree
+  // (opt_builder.h) not named in `opt_trees`, and the staging files of zips a killed server
+  // was writing. A kill midway leaves only more of the same for the next start. Returns the
+  // bytes removed, roughly (file sizes).
+  uint64_t sweepUnreferenced(const std::set<std::string>& referenced,
+                             const std::set<std::string>& opt_trees);
 
   const std::string& root() const { return root_; }
 

@@ -83,9 +83,7 @@ Result<std::string> buildOptTree(CodeStore& store, const std::vector<std::string
   }
   // One layer is its own /opt: nothing to merge.
   if (bundles.size() == 1) return bundles.front();
-  std::string joined;
-  for (const std::string& hex : layer_hexes) joined += hex + "\n";
-  const std::string key = "opt-" + hexEncode(sha256Raw(joined));
+  const std::string key = optTreeName(layer_hexes);
   const std::string bundles_dir = store.root() + "/bundles";
   const std::string tree = bundles_dir + "/" + key;
   if (isDirectory(tree)) return tree;
@@ -106,6 +104,13 @@ Result<std::string> buildOptTree(CodeStore& store, const std::vector<std::string
     return failed("rename", staging, err);
   }
   return tree;
+}
+
+std::string optTreeName(const std::vector<std::string>& layer_hexes) {
+  if (layer_hexes.size() < 2) return "";
+  std::string joined;
+  for (const std::string& hex : layer_hexes) joined += hex + "\n";
+  return "opt-" + hexEncode(sha256Raw(joined));
 }
 
 }  // namespace stratus::layers

@@ -21,4 +21,8 @@ namespace stratus::layers {
 // their zips (CodeStore::get); a layer whose zip is gone is NotFound.
 Result<std::string> buildOptTree(CodeStore& store, const std::vector<std::string>& layer_hexes);
 
+// The name under bundles/ of the merged tree for these layers ("opt-<sha256>"), or "" when
+// there is none to merge (fewer than two layers). Pure.
+std::string optTreeName(const std::vector<std::string>& layer_hexes);
+
 }  // namespace stratus::layers

@@ -70,6 +70,14 @@ class IsolateHost : public std::enable_shared_from_this<IsolateHost> {
   pid_t pid() const { return pid_; }
   int memoryMb() const { return options_.memory_mb; }
   size_t sandboxCount() const { return live_sandboxes_; }
+  // Memory, for the budget (isolate_host_supervisor.h): the process's PSS as last measured (0
+  // until then), and the footprints its sandboxes report, which the scheduler charges itself.
+  uint64_t measuredMb() const { return measured_mb_; }
+  void setMeasuredMb(uint64_t mb) { measured_mb_ = mb; }
+  void addSandboxFootprint(int64_t delta_mb) { sandbox_footprint_mb_ += delta_mb; }
+  uint64_t sandboxFootprintMb() const {
+    return sandbox_footprint_mb_ > 0 ? static_cast<uint64_t>(sandbox_footprint_mb_) : 0;
+  }
   void kill(int signal);
   // Moves the host into a cgroup (sandbox/isolate_host_cgroup.h) and keeps it with the host.
   void keep(std::shared_ptr<void> attachment) { attachment_ = std::move(attachment); }
@@ -100,6 +108,8 @@ class IsolateHost : public std::enable_shared_from_this<IsolateHost> {
   int64_t next_seq_ = 0;
   int64_t fatal_oom_sandbox_ = -2;  // the sandbox V8 died of an out-of-memory in, if it said
   size_t live_sandboxes_ = 0;
+  uint64_t measured_mb_ = 0;
+  int64_t sandbox_footprint_mb_ = 0;
   js::host::FrameDecoder decoder_;
   std::string read_buffer_ = std::string(size_t{1} << 16, '\0');
   struct Pending {

@@ -19,6 +19,15 @@ struct IsolateHostSandbox::Core {
   bool condemned = false;
   SandboxState state = SandboxState::kStarting;
   uint64_t footprint_mb = kIsolateBaseFootprintMb;
+  uint64_t charged_on_host_mb = 0;  // footprint_mb as last told to `host`
+
+  // Tells the host what this sandbox reports, so that the host's own memory (what it holds
+  // beyond its sandboxes) can be told apart and charged to the budget (isolate_host_supervisor.h).
+  void syncCharge() {
+    uint64_t now = condemned || !host ? 0 : footprint_mb;
+    if (host) host->addSandboxFootprint(static_cast<int64_t>(now) - static_cast<int64_t>(charged_on_host_mb));
+    charged_on_host_mb = now;
+  }
 
   Core(IsolateHostSupervisor& h, SandboxSpec s) : hosts(h), spec(std::move(s)) {
     log_stream = logStreamName(epochMs(), spec.version);
@@ -31,12 +40,14 @@ struct IsolateHostSandbox::Core {
     host = hosts.hostFor(spec.memory_mb, &error);
     if (!host) return error;
     id = host->create(jsSpecFor(spec, log_stream));
+    syncCharge();
     return "";
   }
 
   void condemnNow() {
     condemned = true;
     state = SandboxState::kCondemned;
+    syncCharge();
     if (host && host->alive()) host->dispose(id);
   }
 };
@@ -119,6 +130,7 @@ void IsolateHostSandbox::invoke(InvokeRequest request, InvokeCallback done) {
         }
         bool reusable = true;
         InvokeResult result = composeIsolateResult(core->spec, request, call, reusable, core->footprint_mb);
+        core->syncCharge();
         if (!reusable || core->condemned) {
           core->condemnNow();
         } else {
@@ -143,6 +155,7 @@ void IsolateHostSandbox::prestart(PrestartCallback done) {
     } else if (auto it = a.body.find("init"); it != a.body.end()) {
       js::JsResult init = js::host::resultFromJson(*it);
       core->footprint_mb = kIsolateBaseFootprintMb + ((init.heap_used_bytes + (1u << 20) - 1) >> 20);
+      core->syncCharge();
       error_type = prestartErrorType(init);
       if (error_type.empty()) core->initialised = true;
     }
@@ -155,6 +168,8 @@ void IsolateHostSandbox::prestart(PrestartCallback done) {
     done(error_type);
   });
 }
+
+uint64_t IsolateHostSandboxFactory::heldMb() const { return hosts_.heldMb(); }
 
 std::unique_ptr<Sandbox> IsolateHostSandboxFactory::create(SandboxSpec spec) {
   return std::make_unique<IsolateHostSandbox>(hosts_, std::move(spec));

@@ -35,6 +35,8 @@ class IsolateHostSandboxFactory : public SandboxFactory {
  public:
   explicit IsolateHostSandboxFactory(IsolateHostSupervisor& hosts) : hosts_(hosts) {}
   std::unique_ptr<Sandbox> create(SandboxSpec spec) override;
+  // The isolate hosts' own memory (IsolateHostSupervisor::heldMb()).
+  uint64_t heldMb() const override;
 
  private:
   IsolateHostSupervisor& hosts_;

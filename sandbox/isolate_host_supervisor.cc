@@ -1,6 +1,8 @@
 #include "sandbox/isolate_host_supervisor.h"
 
 #include <csignal>
+#include <fstream>
+#include <utility>
 
 #include "runtime/base/clock.h"
 #include "runtime/base/log.h"
@@ -11,6 +13,22 @@ namespace stratus::sandbox {
 
 namespace {
 uint64_t nowMs() { return static_cast<uint64_t>(monotonicMs()); }
+
+// A process's proportional set size (shared pages split between the processes mapping them,
+// as the kernel's cgroup accounting counts them once), in MB rounded up; 0 if unreadable.
+uint64_t pssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string key;
+  uint64_t kb = 0;
+  while (in >> key) {
+    if (key == "Pss:") {
+      in >> kb;
+      return (kb + 1023) / 1024;
+    }
+    in.ignore(1 << 20, '\n');
+  }
+  return 0;
+}
 }  // namespace
 
 IsolateHostSupervisor::IsolateHostSupervisor(Loop& loop, IsolateSupervisorOptions options)
@@ -73,7 +91,58 @@ bool IsolateHostSupervisor::startSlot(Slot& slot) {
   logDebug("isolate host " + std::to_string(host->pid()) + " started for " +
            std::to_string(slot.memory_mb) + " MB");
   slot.host = std::move(host);
+  measureSoon();
   return true;
+}
+
+uint64_t IsolateHostSupervisor::heldMb() const {
+  uint64_t mb = 0;
+  for (const auto& [size, slots] : slots_) {
+    for (const auto& slot : slots) {
+      const IsolateHost* h = slot->host.get();
+      if (h == nullptr || !h->alive()) continue;
+      uint64_t measured = h->measuredMb() > 0 ? h->measuredMb() : kIsolateHostEstimateMb;
+      uint64_t sandboxes = h->sandboxFootprintMb();
+      mb += measured > sandboxes ? measured - sandboxes : 0;
+    }
+  }
+  return mb;
+}
+
+// Starts the periodic measurement with the first host. Reading smaps_rollup walks every
+// mapping of a V8 process (milliseconds for a big one), so it runs on the thread pool.
+void IsolateHostSupervisor::measureSoon() {
+  if (measure_timer_) return;
+  measure_timer_ = std::make_unique<Timer>(loop_);
+  std::weak_ptr<bool> alive = alive_;
+  measure_timer_->start(
+      0,
+      [this, alive] {
+        if (auto a = alive.lock(); !a || !*a || measuring_) return;
+        std::vector<std::shared_ptr<IsolateHost>> hosts;
+        for (auto& [size, slots] : slots_) {
+          for (auto& slot : slots) {
+            if (slot->host && slot->host->alive()) hosts.push_back(slot->host);
+          }
+        }
+        if (hosts.empty()) return;
+        auto pids = std::make_shared<std::vector<std::pair<pid_t, uint64_t>>>();
+        for (auto& h : hosts) pids->emplace_back(h->pid(), 0);
+        measuring_ = true;
+        loop_.runInPool(
+            [pids] {
+              for (auto& [pid, mb] : *pids) mb = pssMb(pid);
+            },
+            [this, alive, pids, hosts = std::move(hosts)] {
+              if (auto a = alive.lock(); !a || !*a) return;
+              measuring_ = false;
+              for (size_t i = 0; i < hosts.size(); ++i) {
+                // A host that died meanwhile is skipped by heldMb(); 0 means unreadable.
+                if ((*pids)[i].second > 0) hosts[i]->setMeasuredMb((*pids)[i].second);
+              }
+            });
+      },
+      kIsolateHostMeasureMs);
 }
 
 void IsolateHostSupervisor::onHostExit(Slot* slot, IsolateHost& host, bool was_ready) {

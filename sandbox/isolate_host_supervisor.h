@@ -41,6 +41,11 @@ class CgroupTree;
 // What the isolate hosts' cgroup tree may hold beyond the server's memory budget: the hosts'
 // own fixed cost (V8, its threads, the prewarm pool), a few tens of MB each.
 inline constexpr uint64_t kIsolateHostsOverheadMb = 512;
+// A host's own memory charged until it is first measured: about what one holds once V8 is up
+// (measured 2026-12-03; docs/isolate-hosts.md).
+inline constexpr uint64_t kIsolateHostEstimateMb = 16;
+// How often the hosts' memory is measured (on libuv's thread pool, never on the loop).
+inline constexpr uint64_t kIsolateHostMeasureMs = 1000;
 
 struct IsolateSupervisorOptions {
   std::string binary;           // build/stratus-isolate-host
@@ -70,6 +75,12 @@ class IsolateHostSupervisor {
   std::vector<pid_t> hostPids() const;
   void killAll();
 
+  // Memory the hosts hold beyond what their sandboxes report, charged to the memory budget
+  // (SandboxFactory::heldMb): V8 and each host's threads, the prewarm pool, code caches,
+  // isolates being disposed. Each live host's PSS as last measured (kIsolateHostEstimateMb
+  // before its first measurement) less its sandboxes' footprints. Loop thread; cheap.
+  uint64_t heldMb() const;
+
  private:
   struct Slot {
     explicit Slot(Loop& loop, int mb, RestartBackoffOptions b) : memory_mb(mb), backoff(b), retry(loop) {}
@@ -84,6 +95,10 @@ class IsolateHostSupervisor {
   bool startSlot(Slot& slot);
   void onHostExit(Slot* slot, IsolateHost& host, bool was_ready);
   void scheduleRetry(Slot& slot);
+  void measureSoon();
+
+  bool measuring_ = false;  // a measurement is on the thread pool
+  std::unique_ptr<Timer> measure_timer_;
 
   Loop& loop_;
   IsolateSupervisorOptions options_;

@@ -5,7 +5,8 @@
 namespace stratus::sandbox {
 
 std::map<std::string, std::string> lambdaEnvironment(const SandboxSpec& spec,
-                                                     const std::string& log_stream_name) {
+                                                     const std::string& log_stream_name,
+                                                     const TemporaryCredentials* credentials) {
   // The function's own variables first: reserved names are refused at configuration time,
   // so Lambda's values below can never be overridden.
   std::map<std::string, std::string> env = spec.environment;
@@ -26,11 +27,17 @@ std::map<std::string, std::string> lambdaEnvironment(const SandboxSpec& spec,
   env["LANG"] = "en_US.UTF-8";
   env["PATH"] = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin";
   env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
-  // Lambda hands each environment its role's temporary credentials: here made up per sandbox,
-  // and never the server's own (which would let any function act as the server's operator).
-  env["AWS_ACCESS_KEY_ID"] = "ASIA" + randomHex(16);
-  env["AWS_SECRET_ACCESS_KEY"] = randomHex(40);
-  env["AWS_SESSION_TOKEN"] = randomHex(64);
+  // Lambda hands each environment its role's temporary credentials: here the sandbox's own
+  // (runtime/base/minted_credentials.h), and never the server's (which would let any function
+  // act as the server's operator).
+  TemporaryCredentials made_up;
+  if (credentials == nullptr) {
+    made_up = madeUpCredentials();
+    credentials = &made_up;
+  }
+  env["AWS_ACCESS_KEY_ID"] = credentials->access_key_id;
+  env["AWS_SECRET_ACCESS_KEY"] = credentials->secret_access_key;
+  env["AWS_SESSION_TOKEN"] = credentials->session_token;
   return env;
 }
 

@@ -12,6 +12,7 @@
 #include "runtime/base/clock.h"
 #include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
+#include "runtime/base/minted_credentials.h"
 #include "runtime/rapi/extension_registry.h"
 #include "runtime/rapi/runtime_api_server.h"
 #include "sandbox/cgroup.h"
@@ -101,6 +102,9 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   Phase phase = Phase::kNew;
   bool condemn_when_done = false;  // the sandbox object went away mid-invocation
 
+  // This sandbox's credentials: a function's SDK calls back to an exposed server verify
+  // against them until the sandbox dies (revoked in onExit, or with the core).
+  MintedCredentials credentials;
   std::unique_ptr<rapi::RuntimeApiServer> rapi;
   std::unique_ptr<SandboxCgroup> cgroup;
   uint32_t uid = 0;
@@ -242,7 +246,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     }
     args.push_back("--");
     args.insert(args.end(), argv.begin(), argv.end());
-    auto variables = processEnvironment(spec, cfg.binaries, log_stream, rapi->address(), cfg.endpoints);
+    auto variables = processEnvironment(spec, cfg.binaries, log_stream, rapi->address(),
+                                        cfg.endpoints, &credentials.get());
     if (generic) variables["STRATUS_PREWARM"] = "1";
     return spawn(args, envStrings(variables), !extension_names.empty());
   }
@@ -400,7 +405,8 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       if (exit_status == 0 && term_signal == 0) {
         const ProcessTierConfig& cfg = core->tier.config();
         core->rapi->claim(processEnvironment(core->spec, cfg.binaries, core->log_stream,
-                                             core->rapi->address(), cfg.endpoints));
+                                             core->rapi->address(), cfg.endpoints,
+                                             &core->credentials.get()));
       } else {
         core->failClaim("attach: " + runtimeExitText(exit_status, term_signal));
       }
@@ -645,6 +651,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
       return;
     }
     phase = Phase::kDead;
+    credentials.revoke();  // the sandbox is gone: so is what it may sign with
     std::string reason = runtimeExitText(status, signal);
     std::string jail = jail_error;
     while (!jail.empty() && (jail.back() == '\n' || jail.back() == '\r')) jail.pop_back();
@@ -932,6 +939,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   void killNow() {
     shutdown_timer.stop();
     phase = Phase::kDead;
+    credentials.revoke();
     freeze_timer.stop();
     frozen = false;  // killAll() thaws: frozen tasks would not die
     deadline.stop();

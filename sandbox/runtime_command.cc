@@ -75,8 +75,9 @@ std::vector<std::string> runtimeArgv(const SandboxSpec& spec, const RuntimeBinar
 
 std::map<std::string, std::string> processEnvironment(
     const SandboxSpec& spec, const RuntimeBinaries& bins, const std::string& log_stream,
-    const std::string& runtime_api, const std::map<std::string, std::string>& endpoints) {
-  std::map<std::string, std::string> env = lambdaEnvironment(spec, log_stream);
+    const std::string& runtime_api, const std::map<std::string, std::string>& endpoints,
+    const TemporaryCredentials* credentials) {
+  std::map<std::string, std::string> env = lambdaEnvironment(spec, log_stream, credentials);
   for (const auto& [service, url] : endpoints) {
     std::string key = "AWS_ENDPOINT_URL_" + service;
     if (!spec.environment.count(key)) env[key] = url;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/minted_credentials.h"
 #include "sandbox/sandbox.h"
 
 namespace stratus::sandbox {
@@ -43,12 +44,14 @@ std::vector<std::string> runtimeArgv(const SandboxSpec& spec, const RuntimeBinar
                                      bool has_task_bootstrap);
 
 // Lambda's variables for a process sandbox (LAMBDA.md §7): lambdaEnvironment() with the jail's
-// paths, the Runtime API address, per-sandbox test credentials, and AWS_ENDPOINT_URL_* for the
+// paths, the Runtime API address, the sandbox's credentials (minted ones, which this server's
+// verifier accepts while the sandbox lives; null: made up), and AWS_ENDPOINT_URL_* for the
 // services this server answers (`endpoints`: "LAMBDA" -> "http://127.0.0.1:9000"), which the
 // function's own variables override.
 std::map<std::string, std::string> processEnvironment(
     const SandboxSpec& spec, const RuntimeBinaries& bins, const std::string& log_stream,
-    const std::string& runtime_api, const std::map<std::string, std::string>& endpoints);
+    const std::string& runtime_api, const std::map<std::string, std::string>& endpoints,
+    const TemporaryCredentials* credentials = nullptr);
 
 // NAME=VALUE strings for execve.
 std::vector<std::string> envStrings(const std::map<std::string, std::string>& env);

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "runtime/base/crypto.h"
+#include "runtime/base/minted_credentials.h"
 #include "runtime/base/sigv4.h"
 #include "triggers/error_mapper.h"
 
@@ -85,6 +87,15 @@ HttpResponse authError(const sigv4::Verdict& v, const std::string& request_id) {
 bool signatureExempt(const HttpRequest& r) {
   return r.method == "GET" &&
          (r.path == "/_stratus/health" || r.path.rfind("/_stratus/code/", 0) == 0);
+}
+
+// X-Amz-Security-Token, as a header or (presigned URLs) a query parameter; "" if absent.
+std::string securityToken(const HttpRequest& r) {
+  const std::string& header = r.header("x-amz-security-token");
+  if (!header.empty()) return header;
+  auto query = parseQuery(r.query);
+  auto it = query.find("X-Amz-Security-Token");
+  return it == query.end() ? std::string() : it->second;
 }
 
 }  // namespace
@@ -239,14 +250,25 @@ std::optional<HttpResponse> Exposure::check(const HttpRequest& request,
   }
 
   if (!signatures_required_ || signatureExempt(request)) return std::nullopt;
+  // The server's own credentials, or a live sandbox's (a function calling back through its SDK).
+  std::optional<TemporaryCredentials> minted;
   sigv4::Verdict verdict = sigv4::verify(
       request,
-      [this](const std::string& key) -> std::optional<std::string> {
+      [this, &minted](const std::string& key) -> std::optional<std::string> {
         auto it = options_.credentials.find(key);
-        if (it == options_.credentials.end()) return std::nullopt;
-        return it->second;
+        if (it != options_.credentials.end()) return it->second;
+        minted = MintedCredentials::find(key);
+        if (minted) return minted->secret_access_key;
+        return std::nullopt;
       },
       {static_cast<int64_t>(std::time(nullptr)), 15 * 60, options_.region});
+  if (verdict.ok() && minted && !constantTimeEquals(securityToken(request), minted->session_token)) {
+    // Temporary credentials are only good with their session token, as STS's are.
+    verdict.outcome = sigv4::Outcome::kUnknownKey;
+    verdict.status = 403;
+    verdict.error_type = "UnrecognizedClientException";
+    verdict.message = "The security token included in the request is invalid.";
+  }
   if (verdict.ok()) return std::nullopt;
   HttpResponse r = authError(verdict, request_id);
   decorate(request.header("origin"), r);

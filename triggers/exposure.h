@@ -7,7 +7,9 @@
 //    403: a web page cannot drive the APIs with "simple" requests. Allowed origins get CORS
 //    answers (preflights and Access-Control-Allow-Origin).
 //  - Off loopback, every request must carry a SigV4 signature (runtime/base/sigv4.h) by one of
-//    the credentials given at start; on loopback any credentials, or none, are accepted.
+//    the credentials given at start, or by a live sandbox's minted credentials with their
+//    session token (runtime/base/minted_credentials.h: a function's SDK calling back); on
+//    loopback any credentials, or none, are accepted.
 // Function URLs will follow their own Cors configuration instead of --allow-origin: they are to
 // be told apart here (by Host, <id>.lambda-url.*.localhost) before the Origin check.
 // Loop thread; check() is pure apart from reading the clock.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "layers/code_store.h"
+#include "scheduler/code_references.h"
 #include "runtime/base/db_writer.h"
 #include "runtime/base/log.h"
 #include "runtime/base/loop.h"
@@ -302,6 +303,13 @@ int serve(ServeOptions& o, const char* argv0) {
   if (Status recovered = code.recover(); !recovered.ok()) {
     logError(recovered.error().message);
     return 1;
+  }
+  {
+    // Code no function or layer version references any more (deleted, replaced, or staged by
+    // an upload a kill interrupted): nothing runs or commits yet, so nothing can be using it.
+    scheduler::CodeReferences refs = scheduler::referencedCode(**registry, **layer_registry);
+    uint64_t freed = code.sweepUnreferenced(refs.zips, refs.opt_trees);
+    if (freed > 0) logInfo("code store: removed " + std::to_string(freed >> 10) + " KiB of unreferenced code");
   }
   uint64_t budget_mb = o.memory_budget_mb ? o.memory_budget_mb : defaultMemoryBudgetMb();
   std::unique_ptr<sandbox::ProcessTier> tier = triggers::setUpProcessTier(o.process, o.data_dir, budget_mb, argv0);

@@ -47,6 +47,8 @@ constexpr const char* kKnownSites[] = {
     fault_site::kPostedTask, fault_site::kTimer,        fault_site::kPoolWork,
     fault_site::kPoolDone,   fault_site::kWorkerTask,   fault_site::kHttpHandler,
     fault_site::kInvokeDone, fault_site::kDbWriterDone, fault_site::kRuntimeApi,
+    fault_site::kHttpAccept, fault_site::kHttpRead,     fault_site::kHttpWrite,
+    fault_site::kHttpTimer,  fault_site::kHttpClose,
 };
 
 bool knownSite(std::string_view name) {

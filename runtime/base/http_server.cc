@@ -35,6 +35,8 @@ constexpr size_t kMaxBodyReserve = 8 * 1024 * 1024;
 constexpr uint64_t kLingerMs = 2000;
 constexpr uint64_t kMaxSweepMs = 1000;
 constexpr size_t kMaxFreeWrites = 2;
+// After a fault in the accept callback, the socket it left is taken this much later.
+constexpr uint64_t kAcceptRetryMs = 10;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -128,13 +130,18 @@ struct HttpServer::Impl {
 
   static void onConnection(uv_stream_t* server, int status);
   static void onSweep(uv_timer_t* timer);
+  void sweep();
 
   // The connection cap (see the header comment): whether a new connection may be accepted now,
   // closing the longest-idle connection to make room if need be.
   bool makeRoom();
   void acceptPending();
+  void setUpAccepted(Connection* c);
   void slotFreed();
   static void onResume(uv_timer_t* timer);
+  // Called in the catch block of a fault while accepting: whatever libuv still holds is taken
+  // a little later, so the listener never stays paused.
+  void acceptFailed(const char* site) noexcept;
 
   Loop& loop_;
   HttpHandler handler_;
@@ -199,6 +206,11 @@ struct HttpServer::Impl::Connection {
   bool missedDeadline(uint64_t now_ms) const;
   void rejectSlow();
 
+  // The fault boundary of this connection's callbacks; see the definition.
+  void failed(const char* site) noexcept;
+  void readDone(ssize_t nread, const uv_buf_t* buf);
+  void writeDone(WriteReq* w, int status);
+
   void dispatch();
   void respond(uint64_t id, HttpResponse&& response);
   void sendFinal(HttpResponse&& response);
@@ -223,6 +235,12 @@ struct HttpServer::Impl::Connection {
   static int onHeadersComplete(http_parser* p);
   static int onBody(http_parser* p, const char* at, size_t len);
   static int onMessageComplete(http_parser* p);
+  // Parser callbacks run inside libhttp-parser's C frames, which an exception must not cross:
+  // a throw is kept here, the callback stops the parser, and feed() rethrows it.
+  template <int (*Fn)(http_parser*)>
+  static int shielded(http_parser* p) noexcept;
+  template <int (*Fn)(http_parser*, const char*, size_t)>
+  static int shielded(http_parser* p, const char* at, size_t len) noexcept;
   static const http_parser_settings kSettings;
 
   uv_tcp_t tcp_;
@@ -230,6 +248,7 @@ struct HttpServer::Impl::Connection {
   Impl* server_;  // null once the server closed (or is gone)
   std::shared_ptr<Alive> alive_;
   http_parser parser_;
+  std::exception_ptr parser_fault_;  // see shielded()
   State state_ = State::kOpen;
 
   // The request being parsed; moved into the handler when complete.
@@ -268,15 +287,35 @@ struct HttpServer::Impl::Connection {
 const http_parser_settings HttpServer::Impl::Connection::kSettings = [] {
   http_parser_settings s;
   http_parser_settings_init(&s);
-  s.on_message_begin = &Connection::onMessageBegin;
-  s.on_url = &Connection::onUrl;
-  s.on_header_field = &Connection::onHeaderField;
-  s.on_header_value = &Connection::onHeaderValue;
-  s.on_headers_complete = &Connection::onHeadersComplete;
-  s.on_body = &Connection::onBody;
-  s.on_message_complete = &Connection::onMessageComplete;
+  s.on_message_begin = &Connection::shielded<&Connection::onMessageBegin>;
+  s.on_url = &Connection::shielded<&Connection::onUrl>;
+  s.on_header_field = &Connection::shielded<&Connection::onHeaderField>;
+  s.on_header_value = &Connection::shielded<&Connection::onHeaderValue>;
+  s.on_headers_complete = &Connection::shielded<&Connection::onHeadersComplete>;
+  s.on_body = &Connection::shielded<&Connection::onBody>;
+  s.on_message_complete = &Connection::shielded<&Connection::onMessageComplete>;
   return s;
 }();
+
+template <int (*Fn)(http_parser*)>
+int HttpServer::Impl::Connection::shielded(http_parser* p) noexcept {
+  try {
+    return Fn(p);
+  } catch (...) {
+    static_cast<Connection*>(p->data)->parser_fault_ = std::current_exception();
+    return -1;
+  }
+}
+
+template <int (*Fn)(http_parser*, const char*, size_t)>
+int HttpServer::Impl::Connection::shielded(http_parser* p, const char* at, size_t len) noexcept {
+  try {
+    return Fn(p, at, len);
+  } catch (...) {
+    static_cast<Connection*>(p->data)->parser_fault_ = std::current_exception();
+    return -1;
+  }
+}
 
 // ---- Server ----
 
@@ -379,13 +418,27 @@ const std::string& HttpServer::Impl::dateLine() {
 void HttpServer::Impl::onConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Impl*>(listener->data);
   if (status < 0 || self->closed_) return;
-  if (!self->makeRoom()) {
-    // Not taking the socket makes libuv stop polling the listener (no busy loop) until
-    // uv_accept is called; the kernel's backlog holds further clients meanwhile.
-    self->accept_pending_ = true;
-    return;
+  try {
+    injectFault(fault_site::kHttpAccept);
+    if (!self->makeRoom()) {
+      // Not taking the socket makes libuv stop polling the listener (no busy loop) until
+      // uv_accept is called; the kernel's backlog holds further clients meanwhile.
+      self->accept_pending_ = true;
+      return;
+    }
+    self->acceptPending();
+  } catch (...) {
+    self->acceptFailed(fault_site::kHttpAccept);
   }
-  self->acceptPending();
+}
+
+void HttpServer::Impl::acceptFailed(const char* site) noexcept {
+  reportFault(site, "accepting an HTTP connection");
+  // libuv may still hold the socket, with the listener paused until it is taken: take it (or
+  // find none, and close the attempt) on the resume timer.
+  if (closed_ || resume_ == nullptr) return;
+  accept_pending_ = true;
+  uv_timer_start(resume_, &onResume, kAcceptRetryMs, 0);
 }
 
 bool HttpServer::Impl::makeRoom() {
@@ -405,9 +458,13 @@ void HttpServer::Impl::slotFreed() {
 
 void HttpServer::Impl::onResume(uv_timer_t* timer) {
   auto* self = static_cast<Impl*>(timer->data);
-  if (!self->accept_pending_ || self->closed_ || !self->makeRoom()) return;
-  self->accept_pending_ = false;
-  self->acceptPending();  // uv_accept also resumes polling the listener
+  try {
+    if (!self->accept_pending_ || self->closed_ || !self->makeRoom()) return;
+    self->accept_pending_ = false;
+    self->acceptPending();  // uv_accept also resumes polling the listener
+  } catch (...) {
+    self->acceptFailed(fault_site::kHttpAccept);
+  }
 }
 
 void HttpServer::Impl::acceptPending() {
@@ -421,6 +478,14 @@ void HttpServer::Impl::acceptPending() {
     c->closeNow();
     return;
   }
+  try {
+    setUpAccepted(c);
+  } catch (...) {
+    c->failed(fault_site::kHttpAccept);  // this connection closes; the listener goes on
+  }
+}
+
+void HttpServer::Impl::setUpAccepted(Connection* c) {
   if (options_.accept_filter) {
     sockaddr_storage peer{};
     int len = sizeof peer;
@@ -448,18 +513,32 @@ void HttpServer::Impl::acceptPending() {
 
 void HttpServer::Impl::onSweep(uv_timer_t* timer) {
   auto* self = static_cast<Impl*>(timer->data);
-  uint64_t now = uv_now(self->loop_.raw());
+  try {
+    injectFault(fault_site::kHttpTimer);
+  } catch (...) {
+    reportFault(fault_site::kHttpTimer, "HTTP connection sweep");
+    return;  // this turn is skipped; the next one comes as usual
+  }
+  self->sweep();
+}
+
+void HttpServer::Impl::sweep() {
+  uint64_t now = uv_now(loop_.raw());
   // closeNow() does not touch connections_ (the close callback does), so iterating is safe.
-  for (Connection* c : self->connections_) {
+  for (Connection* c : connections_) {
     using State = Connection::State;
-    if (c->state_ == State::kLingering && now >= c->linger_deadline_ms_) {
-      c->closeNow();
-    } else if (c->state_ == State::kOpen && c->in_request_ && !c->awaiting_ &&
-               c->missedDeadline(now)) {
-      c->rejectSlow();
-    } else if (c->state_ != State::kClosed && c->state_ != State::kLingering && !c->awaiting_ &&
-               now - c->last_active_ms_ >= self->options_.idle_timeout_ms) {
-      c->closeNow();
+    try {
+      if (c->state_ == State::kLingering && now >= c->linger_deadline_ms_) {
+        c->closeNow();
+      } else if (c->state_ == State::kOpen && c->in_request_ && !c->awaiting_ &&
+                 c->missedDeadline(now)) {
+        c->rejectSlow();
+      } else if (c->state_ != State::kClosed && c->state_ != State::kLingering &&
+                 !c->awaiting_ && now - c->last_active_ms_ >= options_.idle_timeout_ms) {
+        c->closeNow();
+      }
+    } catch (...) {
+      c->failed(fault_site::kHttpTimer);  // that connection closes; the sweep goes on
     }
   }
 }
@@ -517,6 +596,10 @@ void HttpServer::Impl::Connection::rejectSlow() {
 
 void HttpServer::Impl::Connection::onClose(uv_handle_t* handle) {
   auto* c = static_cast<Connection*>(handle->data);
+  // Nothing below throws; the boundary is for what may be added here later (and for the
+  // injection test), and the connection is forgotten and freed whatever happens in it.
+  guarded(fault_site::kHttpClose, "closing an HTTP connection",
+          [] { injectFault(fault_site::kHttpClose); });
   if (c->server_ != nullptr) c->server_->connections_.erase(c);
   delete c;
 }
@@ -530,34 +613,67 @@ void HttpServer::Impl::Connection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t
   *buf = uv_buf_init(c->server_->read_buffer_.get(), kReadBufferSize);
 }
 
+// The connection outlives a throw from any of its callbacks (it is freed only in onClose),
+// so failed() may still answer and close it.
 void HttpServer::Impl::Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(stream->data);
-  if (c->state_ == State::kClosed) return;
+  try {
+    c->readDone(nread, buf);
+  } catch (...) {
+    c->failed(fault_site::kHttpRead);
+  }
+}
+
+// A throw from one of this connection's callbacks, caught there and still in flight: logged
+// with its site; a request being read, or handed to the handler and not yet answered, gets
+// 500 ServiceException if the connection can still write; then the connection closes. The
+// server and its other connections go on.
+void HttpServer::Impl::Connection::failed(const char* site) noexcept {
+  std::string context;
+  try {
+    context = "HTTP connection";
+    if (in_request_) context += ", reading " + request_.target;
+    if (awaiting_) context += ", awaiting the answer to a request";
+  } catch (...) {
+  }
+  reportFault(site, context);
+  parser_fault_ = nullptr;
+  bool answered = false;
+  if (state_ == State::kOpen && (in_request_ || awaiting_)) {
+    answered = guarded(site, "answering after a fault",
+                       [&] { sendFinal(serviceError("An internal error occurred.")); });
+  }
+  if (!answered) closeNow();
+}
+
+void HttpServer::Impl::Connection::readDone(ssize_t nread, const uv_buf_t* buf) {
+  if (state_ == State::kClosed) return;
   if (nread > 0) {
-    c->last_active_ms_ = c->now();
-    if (c->state_ != State::kOpen) return;  // closing: input is drained and dropped
-    if (c->awaiting_) {
-      c->queued_.append(buf->base, static_cast<size_t>(nread));
-      if (c->queued_.size() > kMaxQueuedInput) c->stopReading();
+    last_active_ms_ = now();
+    if (state_ != State::kOpen) return;  // closing: input is drained and dropped
+    injectFault(fault_site::kHttpRead);
+    if (awaiting_) {
+      queued_.append(buf->base, static_cast<size_t>(nread));
+      if (queued_.size() > kMaxQueuedInput) stopReading();
       return;
     }
-    c->feed(buf->base, static_cast<size_t>(nread));
+    feed(buf->base, static_cast<size_t>(nread));
     return;
   }
   if (nread == 0) return;  // EAGAIN
   if (nread != UV_EOF) {
-    c->closeNow();
+    closeNow();
     return;
   }
   // The peer finished sending. It may only have half-closed and still want its responses, so
   // close once nothing is owed to it.
-  c->peer_eof_ = true;
-  c->reading_ = false;  // libuv stops reading at EOF
-  if (c->state_ == State::kLingering) {
-    c->closeNow();
-  } else if (c->state_ == State::kOpen && !c->awaiting_ && c->queued_.empty() &&
-             c->writes_in_flight_ == 0) {
-    c->closeNow();
+  peer_eof_ = true;
+  reading_ = false;  // libuv stops reading at EOF
+  if (state_ == State::kLingering) {
+    closeNow();
+  } else if (state_ == State::kOpen && !awaiting_ && queued_.empty() &&
+             writes_in_flight_ == 0) {
+    closeNow();
   }
 }
 
@@ -569,6 +685,7 @@ void HttpServer::Impl::Connection::feed(const char* data, size_t len) {
       return;
     }
     size_t n = http_parser_execute(&parser_, &kSettings, data, len);
+    if (parser_fault_) std::rethrow_exception(std::exchange(parser_fault_, nullptr));
     if (state_ != State::kOpen) return;  // a callback answered and is closing
     auto err = HTTP_PARSER_ERRNO(&parser_);
     if (err == HPE_PAUSED) {
@@ -628,7 +745,11 @@ void HttpServer::Impl::Connection::startLinger() {
 
 void HttpServer::Impl::Connection::onShutdown(uv_shutdown_t* req, int status) {
   auto* c = static_cast<Connection*>(req->handle->data);
-  if (status < 0 && c->state_ != State::kClosed) c->closeNow();
+  try {
+    if (status < 0 && c->state_ != State::kClosed) c->closeNow();
+  } catch (...) {
+    c->failed(fault_site::kHttpWrite);
+  }
 }
 
 // ---- Connection: parser callbacks ----
@@ -940,14 +1061,23 @@ void HttpServer::Impl::Connection::releaseWrite(WriteReq* w) {
 void HttpServer::Impl::Connection::onWrite(uv_write_t* req, int status) {
   auto* w = static_cast<WriteReq*>(req->data);
   Connection* c = w->connection;
-  c->releaseWrite(w);
-  if (c->state_ == State::kClosed) return;  // cancelled by uv_close
+  try {
+    c->writeDone(w, status);
+  } catch (...) {
+    c->failed(fault_site::kHttpWrite);
+  }
+}
+
+void HttpServer::Impl::Connection::writeDone(WriteReq* w, int status) {
+  releaseWrite(w);
+  if (state_ == State::kClosed) return;  // cancelled by uv_close
   if (status < 0) {
-    c->closeNow();
+    closeNow();
     return;
   }
-  c->last_active_ms_ = c->now();
-  c->afterWrite();
+  last_active_ms_ = now();
+  injectFault(fault_site::kHttpWrite);
+  afterWrite();
 }
 
 // ---- HttpServer ----

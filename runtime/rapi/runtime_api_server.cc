@@ -252,6 +252,7 @@ RuntimeApiServer::RuntimeApiServer(Loop& loop, RuntimeApiEvents events,
   }
   options.max_body_bytes = kMaxResponseBytes;
   options.idle_timeout_ms = kIdleForever;
+  options.max_connections = kMaxRuntimeApiConnections;
   Impl* impl = impl_.get();  // the HTTP server lives inside impl and dies with it
   options.too_large_response = [impl](const HttpRequest& partial) { return impl->onTooLarge(partial); };
   impl_->http = std::make_unique<HttpServer>(

@@ -28,6 +28,11 @@ namespace stratus::rapi {
 
 // Lambda's limit on a response the runtime posts: 6 MiB + 100 bytes.
 constexpr size_t kMaxResponseBytes = 6291556;
+// Open connections one sandbox's Runtime API admits (a runtime needs one or two; its
+// extensions a few more). Connections never time out here, so at the cap a new one closes
+// the connection idle the longest (never a /next long-poll waiting for its event), or waits
+// in the backlog while none is idle (HttpServerOptions::max_connections).
+constexpr size_t kMaxRuntimeApiConnections = 64;
 
 struct Invocation {
   std::string request_id;

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from unittest import mock
 
@@ -23,6 +24,7 @@ import boto3  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 
 import harness  # noqa: E402
 from harness import (CLI_TIMEOUT_S, REGION, STRATUS_BIN, StratusServer,  # noqa: E402
@@ -282,6 +284,108 @@ class ExposedServerTest(StratusTestCase):
         bad = self.cli(KEY, "wrong", "list-functions")
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn(b"InvalidSignatureException", bad.stderr)
+
+
+CALL_BACK_SOURCE = r"""
+const { LambdaClient, InvokeCommand } = require("@aws-sdk/client-lambda");
+// e.as: "own" (the sandbox's credentials from its environment), or a forgery of them.
+function credentialsFor(as) {
+  const own = {accessKeyId: process.env.AWS_ACCESS_KEY_ID,
+               secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
+               sessionToken: process.env.AWS_SESSION_TOKEN};
+  if (as === "forged-key") return {...own, accessKeyId: "ASIA0123456789ABCDEF"};
+  if (as === "forged-token") return {...own, sessionToken: "0".repeat(64)};
+  if (as === "no-token") return {accessKeyId: own.accessKeyId, secretAccessKey: own.secretAccessKey};
+  if (as === "wrong-secret") return {...own, secretAccessKey: "f".repeat(40)};
+  return own;
+}
+exports.handler = async (e) => {
+  const env = {key: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY,
+               token: process.env.AWS_SESSION_TOKEN, endpoint: process.env.AWS_ENDPOINT_URL_LAMBDA};
+  const lambda = new LambdaClient({credentials: credentialsFor(e.as), maxAttempts: 1});
+  try {
+    const r = await lambda.send(new InvokeCommand({FunctionName: e.target,
+                                                   Payload: JSON.stringify({from: "inside"})}));
+    return {env, status: r.StatusCode, payload: JSON.parse(Buffer.from(r.Payload).toString())};
+  } catch (err) {
+    return {env, error: err.name, message: err.message};
+  }
+};
+"""
+
+
+class SandboxCredentialsTest(StratusTestCase):
+    """On an exposed server, a function's SDK calls back to Stratus sign with the credentials
+    its sandbox was given, which the verifier accepts (session token included) while that
+    sandbox lives; forgeries and the server's own credentials never reach a function."""
+
+    server_args = ["--listen", "0.0.0.0:0", "--credentials", "%s:%s" % (KEY, SECRET)]
+
+    @classmethod
+    def _attach(cls, server):
+        cls.server = server
+        cls.lam = client(server.endpoint, KEY, SECRET)
+        cls.lam_nv = cls.lam
+
+    def setUp(self):
+        super().setUp()
+        if not harness.process_tier_available(self.server):
+            raise unittest.SkipTest("no process tier for nodejs on this host")
+        env = {"Variables": {"STRATUS_TIER": "process"}}
+        self.target, _, _ = self.create_function(
+            source="exports.handler = async (e) => ({echo: e});\n", Environment=env)
+        self.caller, _, _ = self.create_function(source=CALL_BACK_SOURCE, Timeout=30,
+                                                 Environment=env)
+
+    def call(self, as_):
+        return self.invoke_ok(self.caller, {"target": self.target, "as": as_})
+
+    def test_a_function_invokes_another_with_its_own_credentials(self):
+        out = self.call("own")
+        self.assertEqual(out.get("status"), 200, out)
+        self.assertEqual(out["payload"], {"echo": {"from": "inside"}}, out)
+        env = out["env"]
+        self.assertTrue(env["key"].startswith("ASIA"), env)
+        self.assertNotEqual(env["key"], KEY)
+        self.assertNotEqual(env["secret"], SECRET)
+        self.assertTrue(env["endpoint"].startswith("http://127.0.0.1:"), env)
+        # The same sandbox, warm, calls again.
+        self.assertEqual(self.call("own").get("status"), 200)
+
+    def test_forgeries_are_refused(self):
+        for as_, error in [("forged-key", "UnrecognizedClientException"),
+                           ("forged-token", "UnrecognizedClientException"),
+                           ("no-token", "UnrecognizedClientException"),
+                           ("wrong-secret", "InvalidSignatureException")]:
+            out = self.call(as_)
+            self.assertEqual(out.get("error"), error, (as_, out))
+            self.assertNotIn("payload", out, as_)
+
+    def test_a_dead_sandbox_credentials_are_refused(self):
+        env = self.call("own")["env"]
+        outside = boto3.session.Session().client(
+            "lambda", endpoint_url=self.server.endpoint, region_name=REGION,
+            aws_access_key_id=env["key"], aws_secret_access_key=env["secret"],
+            aws_session_token=env["token"],
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+        # While the sandbox lives its credentials sign (from anywhere: they are the function's).
+        self.assertEqual(outside.get_function(FunctionName=self.target)["Configuration"]
+                         ["FunctionName"], self.target)
+        # Deleting the caller ends its sandbox, and with it the credentials.
+        self.lam.delete_function(FunctionName=self.caller)
+        deadline = time.monotonic() + 20
+        refused = None
+        for _ in range(200):
+            try:
+                outside.get_function(FunctionName=self.target)
+            except ClientError as e:
+                refused = e.response
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertIsNotNone(refused, "a deleted function's sandbox credentials still sign")
+        self.assertEqual(refused["Error"]["Code"], "UnrecognizedClientException", refused)
 
 
 class StartupTest(unittest.TestCase):

@@ -11,6 +11,7 @@ that the next requests and a canary function (on each tier) succeed.
 import json
 import os
 import signal
+import socket
 import sys
 import time
 import unittest
@@ -29,9 +30,40 @@ LOG_WAIT_S = 10.0
 SERVICE_MESSAGE = "An internal error occurred"
 ISOLATE = {"Variables": {"STRATUS_TIER": "isolate"}}
 PROCESS = {"Variables": {"STRATUS_TIER": "process"}}
+SOCKET_TIMEOUT_S = 10.0
 
 
+def read_until_closed(sock, limit=1 << 20):
+    """Everything the server sends until it closes the connection, and whether it did close
+    (False: SOCKET_TIMEOUT_S passed with nothing new, the connection still open)."""
+    chunks = []
+    total = 0
+    while total < limit:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return b"".join(chunks), False
+        except ConnectionResetError:
+            return b"".join(chunks), True
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks), False
 
+
+def read_some(sock, needle):
+    """Reads until `needle` has arrived (or the peer closes, or SOCKET_TIMEOUT_S passes)."""
+    data = b""
+    while needle not in data:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def freezer_states(pid):
@@ -228,6 +260,94 @@ class FaultBoundaryTest(StratusTestCase):
             Environment=ISOLATE))
         self.assertGoesOn()
         self.assertEqual(self.invoke_ok(name), 7)
+
+    # -- HttpServer's own libuv callbacks: the connection that meets the fault closes ---------
+
+    def _connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=SOCKET_TIMEOUT_S)
+        self.addCleanup(sock.close)
+        return sock
+
+    def _get_request(self):
+        return ("GET /2015-03-31/functions/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n"
+                % (self.canaries[0], self.server.port)).encode()
+
+    def test_http_read_between_requests(self):
+        # No request in progress when the read callback throws: nothing is owed, the
+        # connection just closes.
+        self._start("http-read")
+        self.arm()
+        sock = self._connect()
+        sock.sendall(self._get_request())
+        data, closed = read_until_closed(sock)
+        self.assertTrue(closed, data)
+        self.assertEqual(data, b"")
+        self.assertGoesOn()
+        self.assertIn("HTTP connection", self._log_text())
+
+    def test_http_read_mid_request(self):
+        # The headers are read (the server says 100 Continue); the read of the body throws:
+        # the request is answered 500 ServiceException and the connection closes.
+        self._start("http-read")
+        body = json.dumps({"n": 1}).encode()
+        sock = self._connect()
+        sock.sendall(("POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\n"
+                      "Host: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %d\r\nExpect: 100-continue\r\n\r\n"
+                      % (self.canaries[0], self.server.port, len(body))).encode())
+        self.assertIn(b"100 Continue", read_some(sock, b"\r\n\r\n"))
+        self.arm()
+        sock.sendall(body)
+        data, closed = read_until_closed(sock)
+        self.assertTrue(closed, data)
+        head, _, payload = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 500 "), data)
+        self.assertIn(b"x-amzn-ErrorType: ServiceException", head, data)
+        self.assertIn(b"Connection: close", head, data)
+        self.assertEqual(json.loads(payload).get("Type"), "Service", data)
+        self.assertGoesOn()
+
+    def test_http_write(self):
+        # The response is written; the write callback throws before the connection would read
+        # the next request: the client has its answer, and the connection closes.
+        self._start("http-write")
+        self.arm()
+        sock = self._connect()
+        sock.sendall(self._get_request())
+        data, closed = read_until_closed(sock)
+        self.assertTrue(closed, data)
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertIn(b"Connection: keep-alive", data)  # it was to stay open
+        self.assertGoesOn()
+
+    def test_http_accept(self):
+        # The accept callback throws before taking the socket: the client waits in the
+        # backlog a moment, is accepted on the retry, and is served.
+        self._start("http-accept")
+        self.arm()
+        r = raw_request(self.server.port, "GET", "/2015-03-31/functions/" + self.canaries[0])
+        self.assertEqual(r.status, 200, r)
+        self.assertGoesOn()
+
+    def test_http_timer(self):
+        # The connection sweep (idle, slow and lingering connections) skips one turn.
+        self._start("http-timer")
+        idle = self._connect()  # an idle keep-alive connection the sweep passes over
+        idle.sendall(self._get_request())
+        self.assertIn(b"HTTP/1.1 200 ", read_some(idle, b"\r\n\r\n"))
+        self.arm()
+        self.assertGoesOn()
+        self.assertTrue(self.server.healthy())
+
+    def test_http_close(self):
+        # A close callback that throws still forgets and frees its connection.
+        self._start("http-close")
+        self.arm()
+        r = raw_request(self.server.port, "GET", "/2015-03-31/functions/" + self.canaries[0])
+        self.assertEqual(r.status, 200, r)
+        self.assertGoesOn()
+        for _ in range(3):  # connections keep opening and closing
+            self.assertTrue(self.server.healthy())
 
     # -- sites with no request of their own ----------------------------------------------------
 

@@ -333,6 +333,35 @@ class LayersTest(StratusTestCase):
         self.assertIn("/opt/bin", out["PATH"].split(":"))
         self.assertIn("/opt/lib", out["LD_LIBRARY_PATH"].split(":"))
 
+    def test_isolate_tier_resolves_through_opt_in_lambda_order(self):
+        # As Node's NODE_PATH in Lambda: /opt/nodejs/node<major>/node_modules (the major
+        # Lambda runs for the function's runtime), then /opt/nodejs/node_modules; the
+        # function's own node_modules before both.
+        _, lib = self.publish(files={
+            "nodejs/node18/node_modules/which/index.js": "module.exports = 'node18';\n",
+            "nodejs/node20/node_modules/which/index.js": "module.exports = 'node20';\n",
+            "nodejs/node22/node_modules/which/index.js": "module.exports = 'node22';\n",
+            "nodejs/node_modules/which/index.js": "module.exports = 'shared';\n",
+            "nodejs/node_modules/onlyshared/index.js": "module.exports = 'onlyshared';\n",
+            "nodejs/node_modules/mine/index.js": "module.exports = 'layer';\n",
+        })
+        _, shared_only = self.publish(files={
+            "nodejs/node_modules/which/index.js": "module.exports = 'shared';\n"})
+        source = ("exports.handler = async () => ({which: require('which'), "
+                  "onlyshared: require('onlyshared'), mine: require('mine')});\n")
+        files = {"index.js": source, "node_modules/mine/index.js": "module.exports = 'task';\n"}
+        env = {"Variables": {"STRATUS_TIER": "isolate"}}
+        for runtime, expected in [("nodejs18.x", "node18"), ("nodejs20.x", "node20"),
+                                  ("nodejs22.x", "node22")]:
+            fn, _, _ = self.create_function(files=files, runtime=runtime, Environment=env,
+                                            Layers=[lib["LayerVersionArn"]])
+            self.assertEqual(self.invoke_ok(fn), {"which": expected, "onlyshared": "onlyshared",
+                                                  "mine": "task"}, runtime)
+        fn, _, _ = self.create_function(source="exports.handler = async () => require('which');\n",
+                                        runtime="nodejs20.x", Environment=env,
+                                        Layers=[shared_only["LayerVersionArn"]])
+        self.assertEqual(self.invoke_ok(fn), "shared")
+
     def test_python_package_from_layer(self):
         files = {"python/fromopt/__init__.py": "WHERE = 'opt/python'\n"}
         for minor in range(8, 15):  # one per version: the running python's must be the one found

@@ -7,7 +7,10 @@ its jails and runtimes) never holds more than the budget plus a fixed overhead: 
 own memory (its own process) as measured before the burst, and OVERHEAD_MB for what the
 budget does not charge exactly (jail helpers, the page cache a runtime's cgroup is charged for
 beyond its RSS, memory freed but not yet returned by exiting processes). Once the burst is over
-every function runs again. On the process tier (the default) and on the isolate tier.
+every function runs again. On the process tier (the default) and on the isolate tier, where the
+isolate hosts' own memory (V8, the prewarm pool; one host per memory size in use) is charged
+too: IsolateHostsChargedTest first brings up hosts for twenty more memory sizes (about 10 MB of
+PSS each), and the burst then runs only as many 128 MB invocations as fit beside them.
 
 Memory is each process's PSS (smaps_rollup: shared pages split between the processes that map
 them), so that the node binary's text mapped by every runtime counts once, as the kernel's
@@ -28,6 +31,7 @@ from test_concurrency import Raw, invoke_path, run_parallel  # noqa: E402
 BUDGET_MB = 512
 BURST = 8
 OVERHEAD_MB = 64
+HOST_SLACK_MB = 24
 SAMPLE_EVERY_S = 0.02
 SAMPLE_LIMIT = 3000  # 60 s of samples at most
 
@@ -52,6 +56,20 @@ def pss_kb(pid):
 
 def own_pss_mb(pid):
     return pss_kb(pid) / 1024.0
+
+
+def isolate_hosts_pss_mb(root_pid):
+    """PSS of the server's isolate hosts, in MB."""
+    total = 0
+    for pid in descendants(root_pid):
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if not f.read().startswith("stratus-isolate"):
+                    continue
+            total += pss_kb(pid)
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total / 1024.0
 
 
 def tree_pss_mb(root_pid):
@@ -92,17 +110,27 @@ class Sampler:
 
 
 class BudgetBoundsMemory:
+    # Memory sizes whose isolate hosts are brought up (one small call each) before the burst.
+    extra_host_sizes = ()
 
     def test_a_burst_stays_within_the_budget(self):
+        for mb in self.extra_host_sizes:
+            name, _, _ = self.create_function(zip_bytes=make_zip({"index.js": HOG}),
+                                              MemorySize=mb)
+            r = self.invoke(name, {})
+            self.assertEqual(r.status, 200, r)
+            self.assertIsNone(r.function_error, r)
         names = []
         for _ in range(BURST):
             name, _, _ = self.create_function(
                 zip_bytes=make_zip({"index.js": HOG}), MemorySize=128, Timeout=30)
             names.append(name)
-        # Let the prewarm pool settle, then measure the server's own memory at rest.
-        time.sleep(1.0)
+        # Let the prewarm pool settle (and the hosts' memory be measured, every second), then
+        # measure the server's own memory at rest.
+        time.sleep(1.5)
         idle_mb = tree_pss_mb(self.server.pid)
         server_mb = own_pss_mb(self.server.pid)
+        hosts_mb = isolate_hosts_pss_mb(self.server.pid)
         with Sampler(self.server.pid) as sampler:
             results = run_parallel(
                 lambda i, raw: raw.post(invoke_path(names[i]), body=b'{"ms": 1500, "hold": true}'), BURST,
@@ -123,6 +151,12 @@ class BudgetBoundsMemory:
                               sampler.peak, sampler.samples, BUDGET_MB))
         self.assertIn(200, statuses)
         self.assertIn(429, statuses)  # 8 x 128 MB cannot all run in 512
+        if self.extra_host_sizes:
+            # The hosts' memory is charged: only what fits beside it runs (HOST_SLACK_MB for
+            # measurements a moment apart and the footprints of the burst's own sandboxes).
+            fits = int((BUDGET_MB - hosts_mb + HOST_SLACK_MB) // 128)
+            log("isolate hosts %.0f MB: at most %d of the burst fit" % (hosts_mb, fits))
+            self.assertLessEqual(statuses.count(200), fits)
         self.assertLessEqual(sampler.peak, BUDGET_MB + server_mb + OVERHEAD_MB)
         # Nothing is lost: each function runs once the burst is over.
         for name in names:
@@ -138,6 +172,14 @@ class ProcessTierBudgetTest(BudgetBoundsMemory, StratusTestCase):
 
 class IsolateTierBudgetTest(BudgetBoundsMemory, StratusTestCase):
     server_args = ("--memory-budget-mb", str(BUDGET_MB), "--node-tier", "isolate")
+
+
+class IsolateHostsChargedTest(BudgetBoundsMemory, StratusTestCase):
+    # No process pool: what the budget holds besides the burst is the isolate hosts alone.
+    server_args = ("--memory-budget-mb", str(BUDGET_MB), "--node-tier", "isolate",
+                   "--prewarm-processes", "0")
+    # Small sizes: each call is charged its MemorySize on top of the hosts already up.
+    extra_host_sizes = tuple(range(130, 170, 2))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -243,6 +247,43 @@ TEST_F(RuntimeApiServerTest, ClaimWaitsForTheServer) {
 TEST_F(RuntimeApiServerTest, UnknownRoutesAnswer404) {
   EXPECT_EQ(call(address_, "GET", "/runtime/nope").status, 404);
   EXPECT_EQ(call(address_, "POST", "/runtime/invocation/next").status, 405);
+}
+
+// Past kMaxRuntimeApiConnections, each new connection closes the one idle the longest; the
+// runtime's /next long-poll is never idle, so it keeps its event.
+TEST_F(RuntimeApiServerTest, ConnectionsAreCappedWithoutDroppingTheLongPoll) {
+  auto next = std::async(std::launch::async, [this] { return call(address_, "GET", "/runtime/invocation/next"); });
+  ASSERT_TRUE(rec_.waitFor(1));  // "ready": the server holds the long-poll
+  const size_t extra = 16;
+  const size_t idle_count = kMaxRuntimeApiConnections + extra;
+  std::string host = address_.substr(0, address_.find(':'));
+  int port = std::stoi(address_.substr(address_.find(':') + 1));
+  std::vector<int> idle;
+  for (size_t i = 0; i < idle_count; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  // Accepted after every idle socket (the backlog is first come, first served): served.
+  EXPECT_EQ(call(address_, "GET", "/runtime/nope").status, 404);
+  size_t closed = 0;
+  for (int fd : idle) {
+    pollfd p{fd, POLLIN, 0};
+    char byte;
+    if (::poll(&p, 1, 50) == 1 && ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0) ++closed;
+    ::close(fd);
+  }
+  // The long-poll holds one slot, so at most kMax - 1 idle connections stayed open.
+  EXPECT_GE(closed, extra + 1);
+  deliver("req-cap", R"({"k":1})");
+  Reply r = next.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["lambda-runtime-aws-request-id"], "req-cap");
 }
 
 // A server that admits one uid only: this test's own connections (root's) are refused when the

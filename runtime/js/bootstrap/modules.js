@@ -9,14 +9,22 @@ let taskRoot = '';
 let optRoot = '';
 let globalPaths = [];
 
+// The major of the node Lambda runs for the function's runtime ("AWS_Lambda_nodejs20.x" -> 20).
+function nodeMajor(env) {
+  const m = /^AWS_Lambda_nodejs(\d+)\.x$/.exec((env && env.AWS_EXECUTION_ENV) || '');
+  return m ? m[1] : '18';
+}
+
 function configure(cfg) {
   taskRoot = cfg.taskRoot;
   optRoot = cfg.optRoot;
   globalPaths = [];
-  // NODE_PATH of the Lambda nodejs runtimes: /opt/nodejs/nodeXX/node_modules,
-  // /opt/nodejs/node_modules, ..., /var/task.
+  // NODE_PATH of the Lambda nodejs runtimes, in its order: /opt/nodejs/node<major>/node_modules
+  // (the major of the node Lambda runs for the function's runtime), /opt/nodejs/node_modules,
+  // /var/runtime/node_modules, /var/runtime, /var/task. The isolate tier has no /var/runtime to
+  // read (its SDK needs builtins isolates do not provide), so the task root follows /opt.
   if (optRoot) {
-    globalPaths.push(path.join(optRoot, 'nodejs', 'node18', 'node_modules'));
+    globalPaths.push(path.join(optRoot, 'nodejs', 'node' + nodeMajor(cfg.env), 'node_modules'));
     globalPaths.push(path.join(optRoot, 'nodejs', 'node_modules'));
   }
   if (taskRoot) globalPaths.push(taskRoot);

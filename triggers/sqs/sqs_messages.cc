@@ -325,7 +325,8 @@ void SqsService::receiveMessage(const nlohmann::json& in, SqsReply reply) {
   std::vector<DbStatement> writes;
   if (queue.hasVisible(clock_.nowMs()) || wait == 0) {
     nlohmann::json out = takeMessages(queue, *w, writes);
-    return commit(std::move(writes), std::move(out), std::move(reply));
+    writeBehind(std::move(writes));
+    return reply(std::move(out));
   }
   // Long poll: answered by wake() when a message this receive can take arrives, or empty at
   // the deadline.
@@ -354,7 +355,8 @@ void SqsService::wake(Queue& q) {
     w->deadline.reset();
     std::vector<DbStatement> writes;
     nlohmann::json out = takeMessages(q, *w, writes);
-    commit(std::move(writes), std::move(out), std::move(w->reply));
+    writeBehind(std::move(writes));
+    w->reply(std::move(out));
   }
   if (list.empty()) {
     waiters_.erase(it);

@@ -169,6 +169,15 @@ void SqsService::commit(std::vector<DbStatement> writes, nlohmann::json output, 
   });
 }
 
+void SqsService::writeBehind(std::vector<DbStatement> writes) {
+  if (writes.empty()) return;
+  chain_->write(std::move(writes), [this](Status durable) {
+    if (durable.ok()) return;
+    logError("sqs: commit failed: " + durable.error().message);
+    chain_->resume();
+  });
+}
+
 // A redrive policy must name an existing queue of the same type.
 static SqsStatus checkRedriveTarget(const QueueConfig& c, Queue* target, const std::string& given) {
   if (c.redrive.max_receive_count == 0) return Done{};

@@ -118,6 +118,9 @@ class SqsService {
   void armVisibilityTimer(Queue& q);
   void sweep();  // retention and deduplication expiry, every second
 
+  // Commits `writes` without anyone waiting: a receive's new visibility and count (lost in a
+  // crash, the message is only visible again sooner, which at-least-once delivery allows).
+  void writeBehind(std::vector<DbStatement> writes);
   // Commits `writes` and answers `reply` with `output` once they are durable.
   void commit(std::vector<DbStatement> writes, nlohmann::json output, SqsReply reply);
 

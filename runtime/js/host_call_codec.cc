@@ -130,8 +130,9 @@ bool readResult(Reader& r, JsResult* out) {
   // Each line takes at least its 4-byte length: a count beyond that is a lie, not a reserve().
   for (uint64_t i = 0; i < lines && r.ok(); ++i) r.str(&out->log_lines.emplace_back());
   out->heap_used_bytes = r.u64();
-  out->reusable = r.u8() != 0;
-  return r.ok();
+  uint8_t reusable = r.u8();
+  out->reusable = reusable == 1;
+  return r.ok() && reusable <= 1;  // one encoding per value: decode then encode is the identity
 }
 
 }  // namespace

@@ -591,9 +591,10 @@ int SandboxCgroup::killAll() {
   return static_cast<int>(killed.size());
 }
 
-Status SandboxCgroup::attach(pid_t pid) {
+Status SandboxCgroup::attach(pid_t pid, const std::string& skip) {
   std::string failed;
   for (const ControllerDir& dir : dirs_) {
+    if (!dir.v2 && !skip.empty() && dir.controller == skip) continue;
     if (!writeText(dir.dir + "/cgroup.procs", std::to_string(pid))) failed += " " + dir.controller;
   }
   if (!failed.empty()) {

@@ -84,8 +84,9 @@ class SandboxCgroup {
   // asynchronous (the tasks stop within moments); no-op without a freezer.
   Status setFrozen(bool frozen);
   // Moves the process `pid` (all its threads) into this cgroup in every controller it has, for
-  // children that cannot join it themselves (isolate hosts, spawned by uv_spawn).
-  Status attach(pid_t pid);
+  // children that cannot join it themselves (isolate hosts, spawned by uv_spawn). `skip`: a v1
+  // controller to leave it in its current cgroup for (v2 has one hierarchy: nothing to skip).
+  Status attach(pid_t pid, const std::string& skip = "");
   // Thaws, then SIGKILL to every task in cgroup.procs (v2: cgroup.kill); returns how many were
   // signalled.
   int killAll();

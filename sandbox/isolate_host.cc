@@ -67,7 +67,13 @@ std::shared_ptr<IsolateHost> IsolateHost::spawn(Loop& loop, const IsolateHostOpt
     return nullptr;
   }
   host->pid_ = host->process_->pid;
-  host->open_handles_ = 2;
+  host->flush_prepare_ = new uv_prepare_t;
+  uv_prepare_init(loop.raw(), host->flush_prepare_);
+  host->flush_prepare_->data = host.get();
+  host->flush_check_ = new uv_check_t;
+  uv_check_init(loop.raw(), host->flush_check_);
+  host->flush_check_->data = host.get();
+  host->open_handles_ = 4;
   host->self_ = host;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(host->channel_),
@@ -95,7 +101,7 @@ void IsolateHost::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
     return;
   }
   while (!host->exited_) {
-    auto body = host->decoder_.next();
+    auto body = host->decoder_.nextView();
     if (!body) break;
     // A throw (from a completion the message runs, or a malformed field) stops at this message:
     // the completion's captures answer their request as they unwind (answer_on_drop.h).
@@ -108,7 +114,25 @@ void IsolateHost::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   }
 }
 
-void IsolateHost::onMessage(const std::string& body) {
+void IsolateHost::onMessage(std::string_view body) {
+  if (body.empty() || body[0] != js::host::kDoneTag) {
+    onJsonMessage(body);
+    return;
+  }
+  HostAnswer answer;
+  if (!js::host::decodeDone(body, &answer.done)) {
+    logError("isolate host " + std::to_string(pid_) + ": malformed done message; killing it");
+    kill(SIGKILL);
+    return;
+  }
+  auto it = pending_.find(answer.done.id);
+  if (it == pending_.end() || it->second.seq != answer.done.seq) return;  // disposed
+  HostAnswerCallback done = std::move(it->second.done);
+  pending_.erase(it);
+  done(std::move(answer));
+}
+
+void IsolateHost::onJsonMessage(std::string_view body) {
   nlohmann::json msg = nlohmann::json::parse(body, nullptr, false);
   if (!msg.is_object()) {
     logError("isolate host " + std::to_string(pid_) + ": malformed message; killing it");
@@ -120,15 +144,6 @@ void IsolateHost::onMessage(const std::string& body) {
     ready_ = true;
   } else if (op == "fatal") {
     fatal_oom_sandbox_ = msg.value("id", int64_t{-1});
-  } else if (op == "done") {
-    int64_t id = msg.value("id", int64_t{-1});
-    auto it = pending_.find(id);
-    if (it == pending_.end() || it->second.seq != msg.value("seq", int64_t{-1})) return;  // disposed
-    HostAnswerCallback done = std::move(it->second.done);
-    pending_.erase(it);
-    HostAnswer answer;
-    answer.body = std::move(msg);
-    done(std::move(answer));
   }
 }
 
@@ -154,10 +169,11 @@ void IsolateHost::onExit(int64_t exit_status, int term_signal) {
       decoder_.feed(buf, static_cast<size_t>(n));
     }
   }
-  while (auto body = decoder_.next()) {
+  while (auto body = decoder_.nextView()) {
     guarded("isolate host message", "host " + std::to_string(pid_), [&] { onMessage(*body); });
   }
   exited_ = true;
+  out_.clear();
   std::map<int64_t, Pending> pending = std::move(pending_);
   pending_.clear();
   for (auto& [id, p] : pending) {
@@ -174,10 +190,11 @@ void IsolateHost::onExit(int64_t exit_status, int term_signal) {
 void IsolateHost::closeHandles() {
   auto closed = [](uv_handle_t* h) {
     auto* host = static_cast<IsolateHost*>(h->data);
-    if (h->type == UV_PROCESS) {
-      delete reinterpret_cast<uv_process_t*>(h);
-    } else {
-      delete reinterpret_cast<uv_pipe_t*>(h);
+    switch (h->type) {
+      case UV_PROCESS: delete reinterpret_cast<uv_process_t*>(h); break;
+      case UV_PREPARE: delete reinterpret_cast<uv_prepare_t*>(h); break;
+      case UV_CHECK: delete reinterpret_cast<uv_check_t*>(h); break;
+      default: delete reinterpret_cast<uv_pipe_t*>(h); break;
     }
     if (--host->open_handles_ == 0) host->self_.reset();  // may destroy the host
   };
@@ -189,12 +206,46 @@ void IsolateHost::closeHandles() {
     uv_close(reinterpret_cast<uv_handle_t*>(process_), closed);
     process_ = nullptr;
   }
+  if (flush_prepare_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(flush_prepare_), closed);
+    flush_prepare_ = nullptr;
+  }
+  if (flush_check_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(flush_check_), closed);
+    flush_check_ = nullptr;
+  }
 }
 
-void IsolateHost::send(const nlohmann::json& message) {
+void IsolateHost::send(const nlohmann::json& message) { sendFrame(js::host::encodeFrame(message)); }
+
+void IsolateHost::sendFrame(std::string frame) {
   if (exited_ || channel_broken_ || channel_ == nullptr) return;
+  if (out_.empty()) {
+    out_ = std::move(frame);
+    // Written at the end of this turn's poll phase, or before the loop waits if the frame was
+    // queued outside it (a timer, a posted task): whichever comes first.
+    uv_prepare_start(flush_prepare_, [](uv_prepare_t* h) { onFlushCb(reinterpret_cast<uv_handle_t*>(h)); });
+    uv_check_start(flush_check_, [](uv_check_t* h) { onFlushCb(reinterpret_cast<uv_handle_t*>(h)); });
+  } else {
+    out_ += frame;
+  }
+}
+
+void IsolateHost::onFlushCb(uv_handle_t* handle) {
+  auto* host = static_cast<IsolateHost*>(handle->data);
+  host->flush();
+}
+
+void IsolateHost::flush() {
+  uv_prepare_stop(flush_prepare_);
+  uv_check_stop(flush_check_);
+  if (out_.empty() || exited_ || channel_broken_ || channel_ == nullptr) {
+    out_.clear();
+    return;
+  }
   auto* w = new WriteRequest;
-  w->bytes = js::host::encodeFrame(message);
+  w->bytes = std::move(out_);
+  out_.clear();
   uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
   int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(channel_), &buf, 1,
                     [](uv_write_t* req, int) { delete reinterpret_cast<WriteRequest*>(req); });
@@ -208,19 +259,29 @@ int64_t IsolateHost::create(const js::JsFunctionSpec& spec) {
   return id;
 }
 
-void IsolateHost::request(int64_t id, nlohmann::json message, HostAnswerCallback done) {
+bool IsolateHost::expect(int64_t id, HostAnswerCallback& done, int64_t* seq) {
   if (exited_) {
     HostAnswer answer;
     answer.host_died = true;
     answer.exit_text = "Runtime exited without providing a reason";
     done(std::move(answer));
-    return;
+    return false;
   }
-  int64_t seq = ++next_seq_;
-  message["id"] = id;
-  message["seq"] = seq;
-  pending_[id] = Pending{seq, std::move(done)};
-  send(message);
+  *seq = ++next_seq_;
+  pending_[id] = Pending{*seq, std::move(done)};
+  return true;
+}
+
+void IsolateHost::prestart(int64_t id, HostAnswerCallback done) {
+  int64_t seq;
+  if (!expect(id, done, &seq)) return;
+  send({{"op", "prestart"}, {"id", id}, {"seq", seq}});
+}
+
+void IsolateHost::invoke(int64_t id, js::host::InvokeMessage message, HostAnswerCallback done) {
+  if (!expect(id, done, &message.seq)) return;
+  message.id = id;
+  sendFrame(js::host::encodeInvokeFrame(message));
 }
 
 void IsolateHost::dispose(int64_t id) {

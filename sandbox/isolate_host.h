@@ -5,6 +5,10 @@
 // ended, in Lambda's words, and whether V8 said it died of an out-of-memory in that sandbox),
 // and alive() turns false, which condemns every sandbox it held.
 //
+// Frames sent during a loop turn are queued and written together at the end of the poll phase
+// (a check handle) or before the loop next waits (a prepare handle): with many invocations in
+// flight, one write and one wake-up of the host carry all of a turn's invokes.
+//
 // Lifetime: owned through shared_ptr; the uv handles keep it alive until they are closed.
 // Loop thread only. The process must ignore SIGPIPE (the server does): a write to a host that
 // just died then fails instead of killing the server.
@@ -19,9 +23,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/base/loop.h"
+#include "runtime/js/host_call_codec.h"
 #include "runtime/js/host_protocol.h"
 
 namespace stratus::sandbox {
@@ -39,7 +45,7 @@ struct HostAnswer {
   bool host_died = false;
   bool out_of_memory = false;  // V8 reported a fatal out-of-memory in this request's sandbox
   std::string exit_text;       // "Runtime exited with error: signal: aborted"
-  nlohmann::json body;         // the "done" message when !host_died
+  js::host::DoneMessage done;  // the "done" message when !host_died
 };
 using HostAnswerCallback = std::function<void(HostAnswer)>;
 
@@ -57,8 +63,10 @@ class IsolateHost : public std::enable_shared_from_this<IsolateHost> {
 
   // A new sandbox id on this host, registered with `spec` (the host makes no isolate yet).
   int64_t create(const js::JsFunctionSpec& spec);
-  // Sends `message` (op and fields, without id/seq) for sandbox `id`; `done` gets the answer.
-  void request(int64_t id, nlohmann::json message, HostAnswerCallback done);
+  // Asks the host to initialise sandbox `id` (prestart) or to invoke it (`message`'s request
+  // and timeout; id and seq are set here); `done` gets the answer.
+  void prestart(int64_t id, HostAnswerCallback done);
+  void invoke(int64_t id, js::host::InvokeMessage message, HostAnswerCallback done);
   // Forgets sandbox `id`: its running JS is stopped; a request still pending on it is answered
   // (soon, on the loop) as if its runtime had exited.
   void dispose(int64_t id);
@@ -86,9 +94,17 @@ class IsolateHost : public std::enable_shared_from_this<IsolateHost> {
   IsolateHost(Loop& loop, IsolateHostOptions options, ExitCallback on_exit);
   static void onExitCb(uv_process_t* process, int64_t exit_status, int term_signal);
   static void onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
-  void onMessage(const std::string& body);
+  void onMessage(std::string_view body);
+  void onJsonMessage(std::string_view body);
   void onExit(int64_t exit_status, int term_signal);
+  // The seq of a new request for sandbox `id`, its answer to go to `done` (false: none will
+  // come, the host is gone, and `done` was answered).
+  bool expect(int64_t id, HostAnswerCallback& done, int64_t* seq);
   void send(const nlohmann::json& message);
+  // Queues a whole frame for the end of this loop turn.
+  void sendFrame(std::string frame);
+  static void onFlushCb(uv_handle_t* handle);
+  void flush();
   void closeHandles();
 
   Loop& loop_;
@@ -96,6 +112,9 @@ class IsolateHost : public std::enable_shared_from_this<IsolateHost> {
   ExitCallback on_exit_;
   uv_process_t* process_ = nullptr;
   uv_pipe_t* channel_ = nullptr;
+  uv_prepare_t* flush_prepare_ = nullptr;  // both active only while out_ holds frames
+  uv_check_t* flush_check_ = nullptr;
+  std::string out_;  // frames queued this turn
   int open_handles_ = 0;
   std::shared_ptr<IsolateHost> self_;  // held while any uv handle is open
   std::shared_ptr<void> attachment_;

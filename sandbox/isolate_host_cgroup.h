@@ -14,7 +14,8 @@
 namespace stratus::sandbox {
 
 // A child "ih-<pid>" of `tree` with no memory limit of its own (the tree's budget applies) and
-// no pids limit, holding `pid` in every controller the tree has.
+// no pids limit, holding `pid` in every controller the tree has but cpu (v1: the host keeps the
+// server's CPU share, as in-process isolates had it; v2's single hierarchy has no such choice).
 Result<std::unique_ptr<SandboxCgroup>> cgroupForHost(CgroupTree& tree, pid_t pid);
 
 }  // namespace stratus::sandbox

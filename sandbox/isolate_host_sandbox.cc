@@ -97,16 +97,15 @@ void IsolateHostSandbox::invoke(InvokeRequest request, InvokeCallback done) {
     return;
   }
   core->state = SandboxState::kBusy;
-  nlohmann::json message = {{"op", "invoke"},
-                            {"timeout_ms", static_cast<int64_t>(core->spec.timeout_s) * 1000},
-                            {"req",
-                             {{"request_id", request.request_id},
-                              {"event_json", request.payload},
-                              {"invoked_function_arn", request.invoked_function_arn},
-                              {"client_context_json", request.client_context_json}}}};
+  js::host::InvokeMessage message;
+  message.timeout_ms = static_cast<int64_t>(core->spec.timeout_s) * 1000;
+  message.request.request_id = request.request_id;
+  message.request.event_json = request.payload;
+  message.request.invoked_function_arn = request.invoked_function_arn;
+  message.request.client_context_json = request.client_context_json;
   bool cold = !core->initialised;
   double started = monotonicMs();
-  core->host->request(
+  core->host->invoke(
       core->id, std::move(message),
       [core, cold, started, request = std::move(request), done = std::move(done)](HostAnswer a) {
         if (a.host_died) {
@@ -117,16 +116,16 @@ void IsolateHostSandbox::invoke(InvokeRequest request, InvokeCallback done) {
           return;
         }
         IsolateCallOutput call;
-        if (auto it = a.body.find("init"); it != a.body.end()) {
+        if (a.done.init) {
           call.did_init = true;
-          call.init = js::host::resultFromJson(*it);
-          call.init_ms = a.body.value("init_ms", 0.0);
+          call.init = std::move(*a.done.init);
+          call.init_ms = a.done.init_ms;
           if (call.init.outcome == js::JsOutcome::kOk) core->initialised = true;
         }
-        if (auto it = a.body.find("result"); it != a.body.end()) {
+        if (a.done.result) {
           call.did_invoke = true;
-          call.result = js::host::resultFromJson(*it);
-          call.duration_ms = a.body.value("duration_ms", 0.0);
+          call.result = std::move(*a.done.result);
+          call.duration_ms = a.done.duration_ms;
         }
         bool reusable = true;
         InvokeResult result = composeIsolateResult(core->spec, request, call, reusable, core->footprint_mb);
@@ -148,12 +147,12 @@ void IsolateHostSandbox::prestart(PrestartCallback done) {
     return;
   }
   core->state = SandboxState::kStarting;
-  core->host->request(core->id, {{"op", "prestart"}}, [core, done = std::move(done)](HostAnswer a) {
+  core->host->prestart(core->id, [core, done = std::move(done)](HostAnswer a) {
     std::string error_type;
     if (a.host_died) {
       error_type = a.out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
-    } else if (auto it = a.body.find("init"); it != a.body.end()) {
-      js::JsResult init = js::host::resultFromJson(*it);
+    } else if (a.done.init) {
+      const js::JsResult& init = *a.done.init;
       core->footprint_mb = kIsolateBaseFootprintMb + ((init.heap_used_bytes + (1u << 20) - 1) >> 20);
       core->syncCharge();
       error_type = prestartErrorType(init);

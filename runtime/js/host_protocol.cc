@@ -30,6 +30,12 @@ void FrameDecoder::feed(const char* data, size_t size) {
 }
 
 std::optional<std::string> FrameDecoder::next() {
+  auto view = nextView();
+  if (!view) return std::nullopt;
+  return std::string(*view);
+}
+
+std::optional<std::string_view> FrameDecoder::nextView() {
   if (failed_ || buffered() < kFrameHeaderBytes) return std::nullopt;
   const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + offset_);
   size_t n = size_t{p[0]} | size_t{p[1]} << 8 | size_t{p[2]} << 16 | size_t{p[3]} << 24;
@@ -38,7 +44,7 @@ std::optional<std::string> FrameDecoder::next() {
     return std::nullopt;
   }
   if (buffered() < kFrameHeaderBytes + n) return std::nullopt;
-  std::string body = buffer_.substr(offset_ + kFrameHeaderBytes, n);
+  std::string_view body(buffer_.data() + offset_ + kFrameHeaderBytes, n);
   offset_ += kFrameHeaderBytes + n;
   return body;
 }

@@ -2,21 +2,23 @@
 // stratus-isolate-host executable that runs the isolate tier's V8 isolates outside the server).
 //
 // Transport: one AF_UNIX stream socket (the host's fd 3, made by uv_spawn). Each message is a
-// frame: a 4-byte little-endian length N followed by N bytes of UTF-8 JSON, one object with an
-// "op" string. JSON keeps the codec one small file and every message readable in a trace; the
-// bodies are small except payloads and logs, which are bounded (6 MB responses, 16 MiB of log
-// per call), so a frame over kMaxFrameBytes is a protocol error that ends the host.
+// frame: a 4-byte little-endian length N followed by N bytes of body. The rare messages' bodies
+// are UTF-8 JSON, one object with an "op" string, readable in a trace; the two every warm
+// invocation sends, invoke and done, are binary (host_call_codec.h: a tag byte below '{', then
+// fixed fields and length-prefixed raw strings), so the hot path neither escapes payloads nor
+// builds parse trees. Bodies are small except payloads and logs, which are bounded (6 MB
+// responses, 16 MiB of log per call), so a frame over kMaxFrameBytes is a protocol error that
+// ends the host. Either side may put several frames in one write.
 //
 // Server -> host (each names a sandbox by "id", a number the server picks, unique per host):
 //   {"op":"create","id":N,"spec":{JsFunctionSpec}}      remember a function; no isolate yet
 //   {"op":"prestart","id":N,"seq":S}                    create the isolate and run init
-//   {"op":"invoke","id":N,"seq":S,"req":{JsInvokeRequest}, "timeout_ms":T}
-//                                                       init first if needed, then invoke
+//   invoke (binary): id, seq, timeout_ms, JsInvokeRequest  init first if needed, then invoke
 //   {"op":"dispose","id":N}                             stop its JS (if any) and drop it
 // Host -> server:
 //   {"op":"ready","pid":P}                              sent once, when the host can serve
-//   {"op":"done","id":N,"seq":S,"init":{JsResult}?,"init_ms":D?,"result":{JsResult}?,
-//    "duration_ms":D?}                                  the answer to prestart / invoke
+//   done (binary): id, seq, init JsResult?, init_ms?, result JsResult?, duration_ms?
+//                                                       the answer to prestart / invoke
 //   {"op":"fatal","id":N}                               V8 is about to abort the host for an
 //                                                       out-of-memory in sandbox N (or -1)
 // "seq" pairs an answer with its request; a sandbox has at most one request in flight.
@@ -29,6 +31,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "runtime/js/js_function.h"
 
@@ -48,6 +51,8 @@ class FrameDecoder {
   void feed(const char* data, size_t size);
   // The next complete body, if any.
   std::optional<std::string> next();
+  // The same without a copy: the view is valid until the next feed() or next*().
+  std::optional<std::string_view> nextView();
   bool failed() const { return failed_; }
   size_t buffered() const { return buffer_.size() - offset_; }
 

@@ -112,10 +112,13 @@ class IsolateHostsTest(StratusTestCase):
     def in_flight(self, name, payload, client=None):
         """Starts an invocation on a thread; returns a join() that gives its InvokeResult."""
         box = {}
+        # The client is made here, not on the thread: making a boto3 client takes a few hundred
+        # ms on a loaded machine, and the caller's sleep must cover the request, not that.
+        client = client or self.server.client()
 
         def run():
             try:
-                box["r"] = self.invoke(name, payload, client=client or self.server.client())
+                box["r"] = self.invoke(name, payload, client=client)
             except Exception as e:  # reported by join()
                 box["e"] = e
 

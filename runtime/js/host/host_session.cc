@@ -31,7 +31,10 @@ double monotonicNowMs() {
 
 }  // namespace
 
-HostSession::HostSession(int fd, size_t max_workers) : fd_(fd), workers_(max_workers) {
+HostSession::HostSession(int fd, size_t max_workers)
+    : fd_(fd),
+      workers_(max_workers),
+      relief_(new ReaderRelief([this] { workers_.submit([this] { readLoop(); }); })) {
   g_session = this;
 }
 
@@ -45,23 +48,54 @@ void HostSession::writeAll(const std::string& bytes) {
   }
 }
 
-void HostSession::send(const nlohmann::json& message) {
-  std::string frame = encodeFrame(message);
-  std::lock_guard<std::mutex> lock(write_mu_);
-  writeAll(frame);
+void HostSession::send(const nlohmann::json& message) { sendFrame(encodeFrame(message)); }
+
+void HostSession::sendFrame(std::string frame) {
+  std::unique_lock<std::mutex> lock(out_mu_);
+  if (out_.empty()) {
+    out_ = std::move(frame);
+  } else {
+    out_ += frame;
+  }
+  if (writing_) return;  // the writer takes it with the rest
+  writing_ = true;
+  std::string batch;
+  while (!out_.empty()) {
+    batch.clear();
+    batch.swap(out_);
+    lock.unlock();
+    writeAll(batch);
+    lock.lock();
+  }
+  writing_ = false;
 }
 
 void HostSession::sendReady() { send({{"op", "ready"}, {"pid", static_cast<int64_t>(::getpid())}}); }
 
 void HostSession::sendFatalFromThisThread() {
   if (g_session == nullptr) return;
+  HostSession& s = *g_session;
   std::string frame = encodeFrame({{"op", "fatal"}, {"id", t_sandbox}});
-  // Another thread may be writing a frame: wait for it a little, never forever.
+  // V8 aborts the process when this returns, so the frame must be written by then: by this
+  // thread, or by the writer already under way, which drains the queue before it stops (waited
+  // for a little, never forever). The queue's mutex is only ever held for a moment.
   for (int i = 0; i < 200; ++i) {
-    if (g_session->write_mu_.try_lock()) {
-      g_session->writeAll(frame);
-      g_session->write_mu_.unlock();
-      return;
+    if (s.out_mu_.try_lock()) {
+      if (!frame.empty()) {
+        s.out_ += frame;
+        frame.clear();
+      }
+      if (!s.writing_) {
+        // Nobody writes: what is queued (this frame with it, unless a writer already took
+        // and wrote it) is this thread's to write.
+        s.writing_ = true;
+        std::string batch;
+        batch.swap(s.out_);
+        s.out_mu_.unlock();
+        if (!batch.empty()) s.writeAll(batch);
+        return;
+      }
+      s.out_mu_.unlock();
     }
     ::usleep(1000);
   }
@@ -80,15 +114,17 @@ void HostSession::run() {
 void HostSession::readLoop() {
   std::string& buf = read_buffer_;  // one reader at a time: the buffer is never shared
   for (;;) {
-    while (auto body = decoder_.next()) {
+    while (auto body = decoder_.nextView()) {
       std::optional<Call> call;
       if (!handle(*body, &call)) finish(2);
       if (!call) continue;
       if (decoder_.buffered() == 0) {
-        // The last frame read: someone else reads on, this thread runs the call.
-        workers_.submit([this] { readLoop(); });
+        // The last frame read: this thread runs the call, then reads on, unless the call took
+        // long enough for the relief to start another reader meanwhile.
+        uint64_t token = relief_->vacate();
         runCall(*call);
-        return;
+        if (!relief_->reclaim(token)) return;
+        continue;
       }
       workers_.submit([this, c = std::move(*call)]() mutable { runCall(c); });
     }
@@ -107,7 +143,29 @@ void HostSession::readLoop() {
   }
 }
 
-bool HostSession::handle(const std::string& body, std::optional<Call>* call) {
+bool HostSession::handle(std::string_view body, std::optional<Call>* call) {
+  if (body.empty() || body[0] != kInvokeTag) return handleJson(body, call);
+  Call c;
+  c.invoke = true;
+  if (!decodeInvoke(body, &c.msg)) {
+    std::fprintf(stderr, "stratus-isolate-host: malformed invoke from the server\n");
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(map_mu_);
+    auto it = sandboxes_.find(c.msg.id);
+    if (it != sandboxes_.end()) c.sb = it->second;
+  }
+  if (!c.sb) {
+    std::fprintf(stderr, "stratus-isolate-host: invoke for unknown sandbox %lld\n",
+                 static_cast<long long>(c.msg.id));
+    return false;
+  }
+  *call = std::move(c);
+  return true;
+}
+
+bool HostSession::handleJson(std::string_view body, std::optional<Call>* call) {
   nlohmann::json msg = nlohmann::json::parse(body, nullptr, false);
   if (!msg.is_object() || !msg.contains("op") || !msg["op"].is_string()) {
     std::fprintf(stderr, "stratus-isolate-host: malformed message from the server\n");
@@ -138,13 +196,17 @@ bool HostSession::handle(const std::string& body, std::optional<Call>* call) {
       }
       return true;
     }
-    if (op == "prestart" || op == "invoke") {
+    if (op == "prestart") {
       if (!sb) {
-        std::fprintf(stderr, "stratus-isolate-host: %s for unknown sandbox %lld\n", op.c_str(),
+        std::fprintf(stderr, "stratus-isolate-host: prestart for unknown sandbox %lld\n",
                      static_cast<long long>(id));
         return false;
       }
-      *call = Call{id, std::move(sb), std::move(msg), op == "invoke"};
+      Call c;
+      c.sb = std::move(sb);
+      c.msg.id = id;
+      c.msg.seq = msg.value("seq", int64_t{0});
+      *call = std::move(c);
       return true;
     }
     std::fprintf(stderr, "stratus-isolate-host: unknown op '%s'\n", op.c_str());
@@ -156,58 +218,54 @@ bool HostSession::handle(const std::string& body, std::optional<Call>* call) {
 }
 
 void HostSession::runCall(Call& c) {
-  {
-    const int64_t id = c.id;
-    const std::shared_ptr<Sandbox>& sb = c.sb;
-    const nlohmann::json& msg = c.msg;
-    const bool invoke = c.invoke;
-    std::unique_lock<std::mutex> run_lock(sb->run_mu, std::try_to_lock);
-    if (!run_lock.owns_lock()) {
-      WorkerPool::BlockingScope blocking;  // the previous call's housekeeping
-      run_lock.lock();
+  const int64_t id = c.msg.id;
+  const std::shared_ptr<Sandbox>& sb = c.sb;
+  std::unique_lock<std::mutex> run_lock(sb->run_mu, std::try_to_lock);
+  if (!run_lock.owns_lock()) {
+    WorkerPool::BlockingScope blocking;  // the previous call's housekeeping
+    run_lock.lock();
+  }
+  if (sb->disposed) return;  // the server no longer waits for it
+  t_sandbox = id;
+  DoneMessage answer;
+  answer.id = id;
+  answer.seq = c.msg.seq;
+  bool ready = static_cast<bool>(sb->fn);
+  if (!ready) {
+    double t0 = monotonicNowMs();
+    std::unique_ptr<JsFunction> fn = JsFunction::create(sb->spec);
+    {
+      std::lock_guard<std::mutex> lock(sb->fn_mu);
+      sb->fn = std::move(fn);
     }
-    if (sb->disposed) return;  // the server no longer waits for it
+    if (sb->disposed) sb->fn->terminate();
+    answer.init = sb->fn->init(epochNowMs() + kInitTimeoutMs);
+    answer.init_ms = monotonicNowMs() - t0;
+    ready = answer.init->outcome == JsOutcome::kOk;
+  }
+  if (ready && c.invoke) {
+    JsInvokeRequest& req = c.msg.request;
+    double t0 = monotonicNowMs();
+    req.deadline_epoch_ms = epochNowMs() + c.msg.timeout_ms;
+    answer.result = sb->fn->invoke(req);
+    answer.duration_ms = monotonicNowMs() - t0;
+    ready = answer.result->reusable;
+  }
+  if (!ready) {
+    std::lock_guard<std::mutex> lock(sb->fn_mu);
+    sb->fn.reset();  // free the isolate now; the server condemns the sandbox
+  }
+  t_sandbox = -1;
+  sendFrame(encodeDoneFrame(answer));
+  // The answer is on its way: now the work that only later cold starts profit from.
+  if (sb->fn && !sb->disposed) {
     t_sandbox = id;
-    nlohmann::json answer = {{"op", "done"}, {"id", id}, {"seq", msg.value("seq", int64_t{0})}};
-    bool ready = static_cast<bool>(sb->fn);
-    if (!ready) {
-      double t0 = monotonicNowMs();
-      std::unique_ptr<JsFunction> fn = JsFunction::create(sb->spec);
-      {
-        std::lock_guard<std::mutex> lock(sb->fn_mu);
-        sb->fn = std::move(fn);
-      }
-      if (sb->disposed) sb->fn->terminate();
-      JsResult init = sb->fn->init(epochNowMs() + kInitTimeoutMs);
-      answer["init"] = toJson(init);
-      answer["init_ms"] = monotonicNowMs() - t0;
-      ready = init.outcome == JsOutcome::kOk;
-    }
-    if (ready && invoke) {
-      JsInvokeRequest req = invokeRequestFromJson(msg.at("req"));
-      double t0 = monotonicNowMs();
-      req.deadline_epoch_ms = epochNowMs() + msg.value("timeout_ms", int64_t{3000});
-      JsResult r = sb->fn->invoke(req);
-      answer["duration_ms"] = monotonicNowMs() - t0;
-      ready = r.reusable;
-      answer["result"] = toJson(r);
-    }
-    if (!ready) {
-      std::lock_guard<std::mutex> lock(sb->fn_mu);
-      sb->fn.reset();  // free the isolate now; the server condemns the sandbox
-    }
+    sb->fn->runDeferredWork();
     t_sandbox = -1;
-    send(answer);
-    // The answer is on its way: now the work that only later cold starts profit from.
-    if (sb->fn && !sb->disposed) {
-      t_sandbox = id;
-      sb->fn->runDeferredWork();
-      t_sandbox = -1;
-    }
-    if (sb->disposed) {
-      std::lock_guard<std::mutex> lock(sb->fn_mu);
-      sb->fn.reset();
-    }
+  }
+  if (sb->disposed) {
+    std::lock_guard<std::mutex> lock(sb->fn_mu);
+    sb->fn.reset();
   }
 }
 

@@ -1,5 +1,7 @@
 #include "sandbox/process_pool.h"
 
+#include <unistd.h>
+
 #include "runtime/base/log.h"
 #include "sandbox/extension_files.h"
 
@@ -28,6 +30,9 @@ ProcessPool::ProcessPool(Loop& loop, ProcessTier& tier, ProcessPoolOptions optio
                     genericSpec("nodejs20.x", options_.node_memory_mb, "us-east-1"), {}});
   kinds_.push_back({RuntimeFamily::kPython, options_.python,
                     genericSpec("python3.12", 128, "us-east-1"), {}});
+  // Without the stand-in built, custom runtimes are not pooled.
+  kinds_.push_back({RuntimeFamily::kProvided, tier_.config().custom_standin_dir.empty() ? 0 : options_.custom,
+                    genericSpec("provided.al2023", 128, "us-east-1"), {}});
 }
 
 ProcessPool::~ProcessPool() = default;
@@ -47,12 +52,29 @@ static bool readAtStartup(const std::map<std::string, std::string>& env) {
   return false;
 }
 
+// The bootstrap an unpooled custom runtime would exec (runtimeArgv), as the host sees it.
+static bool hasExecutableBootstrap(const SandboxSpec& spec) {
+  std::string task = spec.task_root + "/bootstrap";
+  if (::access(task.c_str(), F_OK) == 0) return ::access(task.c_str(), X_OK) == 0;
+  return !spec.opt_root.empty() && ::access((spec.opt_root + "/bootstrap").c_str(), X_OK) == 0;
+}
+
 ProcessPool::Kind* ProcessPool::kindFor(const SandboxSpec& spec) {
   if (spec.ephemeral_mb != kDefaultEphemeralMb || readAtStartup(spec.environment)) return nullptr;
   // Extensions start before the runtime, in the jail the runtime starts in: a prewarmed runtime
   // is already running without them, so such a function gets a process of its own.
   if (!externalExtensions(spec.opt_root).empty()) return nullptr;
   RuntimeFamily family = runtimeFamily(spec.runtime);
+  if (family == RuntimeFamily::kProvided) {
+    // Any memory size (a cgroup limit, set at the claim). The stand-in cannot report a failed
+    // exec the way the jail does (Runtime.InvalidEntrypoint...): a bootstrap that is missing or
+    // not executable gets the unpooled start, whose jail says so.
+    if (!hasExecutableBootstrap(spec)) return nullptr;
+    for (Kind& k : kinds_) {
+      if (k.family == family) return &k;
+    }
+    return nullptr;
+  }
   const RuntimeBinaries& bins = tier_.config().binaries;
   for (Kind& k : kinds_) {
     // Same family and the same command line (node's heap and module flags are fixed at start).

@@ -2,7 +2,8 @@
 // of demand, so that a cold start only mounts the function's code into a running process and
 // sends its environment (ProcessSandbox::claimFor), then times the handler's own init. Node
 // processes are sized for one memory size (V8's heap flags are fixed at start); python ones
-// serve any; a function setting a variable read at process start (NODE_OPTIONS, LD_*...) gets
+// serve any, and so do custom runtimes (a stand-in that execs the function's bootstrap once
+// claimed, sandbox/custom_standin: memory is a cgroup limit, set at the claim); a function setting a variable read at process start (NODE_OPTIONS, LD_*...) gets
 // a process of its own. A taken process is replaced shortly after, off the claimed start's path.
 // Loop thread only.
 #pragma once
@@ -18,6 +19,7 @@ namespace stratus::sandbox {
 struct ProcessPoolOptions {
   int node = 2;             // node processes kept ready
   int python = 2;           // python processes kept ready
+  int custom = 2;           // custom runtime stand-ins kept ready (any memory size)
   int node_memory_mb = 128;  // the memory size node processes are started for
   uint64_t refill_delay_ms = 20;
 };

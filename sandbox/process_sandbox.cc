@@ -169,8 +169,11 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
   // Starts the jailed runtime; on failure returns the reason and leaves the core dead.
   std::string start() {
     const ProcessTierConfig& cfg = tier.config();
+    // A generic custom runtime is our stand-in, which execs the bootstrap once claimed.
+    bool standin = generic && runtimeFamily(spec.runtime) == RuntimeFamily::kProvided;
     std::vector<std::string> argv =
-        runtimeArgv(spec, cfg.binaries, fileExists(spec.task_root + "/bootstrap"));
+        standin ? std::vector<std::string>{std::string(kCustomStandinDir) + "/" + kCustomStandinName}
+                : runtimeArgv(spec, cfg.binaries, fileExists(spec.task_root + "/bootstrap"));
     if (argv.empty()) return "no process runtime for " + spec.runtime;
     uid = tier.takeUid();
     if (uid == 0) return "no free sandbox uid";
@@ -229,6 +232,7 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     bind(cfg.runtime_dir + "/node", "/var/runtime/node");
     bind(cfg.runtime_dir + "/python", "/var/runtime/python");
     if (!cfg.node_sdk_dir.empty()) bind(cfg.node_sdk_dir, "/var/runtime/node_modules");
+    if (standin) bind(cfg.custom_standin_dir, kCustomStandinDir);
     if (CgroupTree* tree = tier.cgroups()) {
       auto made = tree->createChild("sb-" + std::to_string(tier.nextSandboxId()), limitsFor(spec));
       if (!made.ok()) return "cgroup: " + made.error().message;

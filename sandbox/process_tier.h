@@ -21,6 +21,9 @@ struct ProcessTierConfig {
   std::string empty_dir;        // an empty host dir, bound at /opt when a function has no layers
   std::string runtime_dir;      // runtime/clients: node/ and python/ go to /var/runtime/...
   std::string node_sdk_dir;     // node_modules of the runtime-provided AWS SDK v3, "" if none
+  // build/custom-runtime, holding stratus-custom-standin (bound at /var/runtime/custom in the
+  // jails of pooled custom runtimes); "" if not built: custom runtimes are then not pooled.
+  std::string custom_standin_dir;
   RuntimeBinaries binaries;
   std::map<std::string, std::string> endpoints;  // "LAMBDA" -> "http://127.0.0.1:9000"
   uint32_t uid_base = 200000;

@@ -38,6 +38,11 @@ struct RuntimeBinaries {
 // node 20 binary is "nodejs20.x", python3.12 served by python 3.11 is "python3.11".
 std::string servedRuntime(const std::string& runtime, const RuntimeBinaries& bins);
 
+// The pooled custom runtime's stand-in (sandbox/custom_standin): its file name, and where its
+// directory is bound in the jails that run it.
+inline constexpr const char* kCustomStandinName = "stratus-custom-standin";
+inline constexpr const char* kCustomStandinDir = "/var/runtime/custom";
+
 // argv inside the jail (paths are the jail's: /var/runtime, /var/task, /opt). A provided
 // runtime runs /var/task/bootstrap, or /opt/bootstrap when the zip has none (`has_task_bootstrap`).
 std::vector<std::string> runtimeArgv(const SandboxSpec& spec, const RuntimeBinaries& bins,

@@ -120,7 +120,7 @@ void usage() {
       "                            see docs/isolate-hosts.md)\n"
       "  --isolate-host PATH       the isolate host binary (default: stratus-isolate-host beside\n"
       "                            this one)\n"
-      "  --prewarm-processes N     node (128 MB) and python runtime processes each kept started\n"
+      "  --prewarm-processes N     node (128 MB), python and custom runtime processes each kept started\n"
       "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
@@ -329,7 +329,7 @@ int serve(ServeOptions& o, const char* argv0) {
   std::unique_ptr<sandbox::ProcessPool> pool;
   if (tier && o.prewarm_processes > 0) {
     pool = std::make_unique<sandbox::ProcessPool>(
-        loop, *tier, sandbox::ProcessPoolOptions{o.prewarm_processes, o.prewarm_processes});
+        loop, *tier, sandbox::ProcessPoolOptions{o.prewarm_processes, o.prewarm_processes, o.prewarm_processes});
   }
   std::unique_ptr<sandbox::ProcessSandboxFactory> processes;
   if (tier) processes = std::make_unique<sandbox::ProcessSandboxFactory>(loop, *tier, pool.get());

@@ -9,6 +9,7 @@
 
 #include "runtime/base/log.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/runtime_command.h"
 
 #ifndef STRATUS_SOURCE_DIR
 #define STRATUS_SOURCE_DIR "."
@@ -92,6 +93,9 @@ std::unique_ptr<sandbox::ProcessTier> setUpProcessTier(const ProcessTierOptions&
   cfg.runtime_dir = std::string(STRATUS_SOURCE_DIR) + "/runtime/clients";
   std::string sdk = std::string(STRATUS_SOURCE_DIR) + "/third_party/node-sdk/node_modules";
   if (fs::is_directory(sdk, ec)) cfg.node_sdk_dir = sdk;
+  if (!ec && isExecutable((self.parent_path() / "custom-runtime" / sandbox::kCustomStandinName).string())) {
+    cfg.custom_standin_dir = (self.parent_path() / "custom-runtime").string();
+  }
 
   if (::geteuid() != 0) {
     logWarn("process sandboxes need root (namespaces, cgroups, a uid per sandbox): Node.js runs "

@@ -512,6 +512,137 @@ def sdk(event, context):
 '''
 
 
+PROBE_BOOTSTRAP = r"""#!/bin/sh
+# Answers every event with what the runtime sees: cwd, uid, whether /var/task is writable, and
+# its whole environment (sorted, one KEY=VALUE a line, as JSON string lines).
+set -eu
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  curl -sS -D /tmp/headers -o /dev/null "$API/invocation/next"
+  REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' /tmp/headers | cut -d: -f2 | tr -d ' \r\n')
+  if touch /var/task/probe 2>/dev/null; then RO=no; else RO=yes; fi
+  { echo "cwd=$(pwd)"; echo "uid=$(id -u)"; echo "ro=$RO"; echo "ppid1=$PPID"; env | sort; } > /tmp/response
+  curl -sS -o /dev/null -X POST --data-binary @/tmp/response "$API/invocation/${REQUEST_ID}/response"
+done
+"""
+
+# Variables that differ between any two sandboxes or functions (names, credentials, ports).
+PER_SANDBOX = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+               "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+               "AWS_LAMBDA_RUNTIME_API", "_HANDLER")
+
+
+def standin_pids(server_pid):
+    """PIDs of the server's pooled custom-runtime stand-ins (descendants of the server)."""
+    parents = {}
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmd = f.read().split(b"\0")[0]
+        except (OSError, ValueError, IndexError):
+            continue
+        parents[int(entry)] = ppid
+        if cmd == b"/var/runtime/custom/stratus-custom-standin":
+            found.append(int(entry))
+
+    def under_server(pid):
+        for _ in range(64):
+            pid = parents.get(pid, 0)
+            if pid == server_pid:
+                return True
+            if pid <= 1:
+                return False
+        return False
+    return sorted(p for p in found if under_server(p))
+
+
+class PooledProvidedRuntimeTest(ProcessTierCase):
+    """Custom runtimes claimed from the prewarm pool (a stand-in that execs the bootstrap) see
+    what an unpooled one sees; a /tmp size other than the default is never pooled, so such a
+    function is the unpooled reference on the same server."""
+    server_args = ("--prewarm-processes", "2")
+
+    def wait_for_standins(self, n):
+        deadline = time.time() + 10
+        for _ in range(200):
+            pids = standin_pids(self.server.pid)
+            if len(pids) >= n or time.time() > deadline:
+                return pids
+            time.sleep(0.05)
+        return standin_pids(self.server.pid)
+
+    def probe(self, **kwargs):
+        name, _, _ = self.create_function(
+            runtime=PROVIDED, handler="probe.handler", Timeout=10,
+            zip_bytes=make_zip({"bootstrap": PROBE_BOOTSTRAP}, executables=["bootstrap"]), **kwargs)
+        r = self.invoke(name, {})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.function_error, r)
+        self.assertCold(r)
+        return dict(line.split("=", 1) for line in r.body.decode().splitlines() if "=" in line)
+
+    def test_pooled_shell_bootstrap_sees_what_an_unpooled_one_sees(self):
+        if not shutil.which("curl"):
+            skip("no curl on the host")
+        before = self.wait_for_standins(2)
+        self.assertEqual(len(before), 2, before)
+        pooled = self.probe()
+        # One stand-in became the bootstrap (it is no longer a stand-in), and the pool refills.
+        after = self.wait_for_standins(2)
+        self.assertEqual(len(after), 2, after)
+        self.assertEqual(len(set(before) - set(after)), 1, (before, after))
+        unpooled = self.probe(EphemeralStorage={"Size": 1024})
+        for seen in (pooled, unpooled):
+            self.assertEqual(seen["cwd"], "/var/task", seen)
+            self.assertEqual(seen["ro"], "yes", seen)
+            self.assertNotEqual(seen["uid"], "0", seen)
+            self.assertNotEqual(seen["uid"], str(os.getuid()), seen)
+            self.assertNotIn("STRATUS_PREWARM", seen)
+        same = lambda env: {k: v for k, v in env.items()
+                            if k not in PER_SANDBOX and k not in ("uid", "ppid1")
+                            and not k.startswith("AWS_ENDPOINT_URL_")}
+        self.assertEqual(same(pooled), same(unpooled))
+        self.assertEqual(set(pooled) - {"ppid1"}, set(unpooled) - {"ppid1"})
+
+    def test_pooled_compiled_c_bootstrap(self):
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if not cc:
+            skip("no C compiler (cc) on the host")
+        tmp = tempfile.mkdtemp(prefix="stratus-e2e-cboot-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        src, exe = os.path.join(tmp, "bootstrap.c"), os.path.join(tmp, "bootstrap")
+        with open(src, "w") as f:
+            f.write(C_BOOTSTRAP)
+        proc = subprocess.run([cc, "-O1", "-Wall", "-o", exe, src], capture_output=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode("utf-8", "replace"))
+        with open(exe, "rb") as f:
+            binary = f.read()
+        before = self.wait_for_standins(2)
+        self.assertEqual(len(before), 2, before)
+        for memory in (128, 512):  # any memory size is pooled (a cgroup limit set at the claim)
+            name, _, _ = self.create_function(
+                runtime=PROVIDED, handler="unused.handler", Timeout=10, MemorySize=memory,
+                zip_bytes=make_zip({"bootstrap": binary}, executables=["bootstrap"]))
+            payload = json.dumps({"c": [1, 2, 3], "memory": memory}).encode()
+            r = self.invoke(name, raw_payload=payload)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.body, payload)
+            self.assertCold(r)
+            self.assertIn("c bootstrap up", r.log)
+            self.assertIsNotNone(r.report(), r.log)
+            after = self.wait_for_standins(2)
+            self.assertEqual(len(after), 2, after)
+            self.assertEqual(len(set(before) - set(after)), 1, (before, after))
+            before = after
+            self.assertWarm(self.invoke(name, raw_payload=payload))
+
+
 class PythonRuntimeTest(ProcessTierCase):
 
     @classmethod

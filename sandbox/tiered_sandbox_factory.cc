@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sandbox/extension_files.h"
 #include "sandbox/runtime_command.h"
 
 namespace stratus::sandbox {
@@ -40,6 +41,9 @@ class UnavailableSandbox : public Sandbox {
 
 NodeTier tierFor(const SandboxSpec& spec, NodeTier node_default) {
   if (runtimeFamily(spec.runtime) != RuntimeFamily::kNode) return NodeTier::kProcess;
+  // Isolates cannot start executables: a function whose layers bring extensions runs where
+  // its extensions do, whatever tier it asked for.
+  if (!externalExtensions(spec.opt_root).empty()) return NodeTier::kProcess;
   auto chosen = spec.environment.find(kTierVariable);
   if (chosen != spec.environment.end()) {
     if (chosen->second == "isolate") return NodeTier::kIsolate;

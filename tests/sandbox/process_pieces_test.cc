@@ -2,7 +2,11 @@
 // collection, tier choice. The jailed processes themselves are covered by jail_test and e2e.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
 
 #include "sandbox/exit_text.h"
 #include "sandbox/log_collector.h"
@@ -126,6 +130,27 @@ TEST(Tier, NodeDefaultsAndOverrides) {
   s.runtime = "python3.12";
   s.environment[kTierVariable] = "isolate";
   EXPECT_EQ(tierFor(s, NodeTier::kIsolate), NodeTier::kProcess);  // isolates run only Node.js
+}
+
+TEST(Tier, ExtensionsTakeAFunctionToTheProcessTier) {
+  char dir[] = "/tmp/stratus-tier-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string opt = dir;
+  ASSERT_EQ(mkdir((opt + "/extensions").c_str(), 0755), 0);
+  SandboxSpec s = nodeSpec();
+  s.opt_root = opt;
+  s.environment[kTierVariable] = "isolate";
+  EXPECT_EQ(tierFor(s, NodeTier::kIsolate), NodeTier::kIsolate);  // an empty extensions/ is none
+  std::string ext = opt + "/extensions/logger";
+  FILE* f = fopen(ext.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("#!/bin/sh\n", f);
+  fclose(f);
+  ASSERT_EQ(chmod(ext.c_str(), 0755), 0);
+  EXPECT_EQ(tierFor(s, NodeTier::kIsolate), NodeTier::kProcess);
+  unlink(ext.c_str());
+  rmdir((opt + "/extensions").c_str());
+  rmdir(dir);
 }
 
 }  // namespace

@@ -57,6 +57,23 @@ nlohmann::json failedEntry(const std::string& id, const SqsError& e) {
   return {{"Id", id}, {"SenderFault", e.senderFault()}, {"Code", e.queryCode()}, {"Message", e.message}};
 }
 
+// DeleteMessageBatch's and ChangeMessageVisibilityBatch's answer: each entry's Id under
+// Successful, or under Failed with the error `apply` gave it.
+template <typename Apply>
+nlohmann::json batchOutcome(const std::vector<nlohmann::json>& entries, Apply apply) {
+  nlohmann::json out = {{"Successful", nlohmann::json::array()}, {"Failed", nlohmann::json::array()}};
+  for (const auto& e : entries) {
+    std::string id = textOf(e, "Id");
+    SqsStatus done = apply(e);
+    if (done.ok()) {
+      out["Successful"].push_back({{"Id", id}});
+    } else {
+      out["Failed"].push_back(failedEntry(id, done.error()));
+    }
+  }
+  return out;
+}
+
 SqsError invalidHandle(const std::string& handle) {
   return sqsError(SqsErrorKind::kReceiptHandleIsInvalid,
                   "The input receipt handle \"" + handle + "\" is not a valid receipt handle.");
@@ -413,18 +430,11 @@ void SqsService::deleteMessageBatch(const nlohmann::json& in, SqsReply reply) {
   if (!q.ok()) return reply(q.error());
   auto entries = batchEntries(in, "DeleteMessageBatchRequestEntry");
   if (!entries.ok()) return reply(entries.error());
-  nlohmann::json out = {{"Successful", nlohmann::json::array()}, {"Failed", nlohmann::json::array()}};
   std::vector<DbStatement> writes;
-  for (const auto& e : entries.value()) {
-    std::string id = textOf(e, "Id");
+  nlohmann::json out = batchOutcome(entries.value(), [&](const nlohmann::json& e) {
     std::string text = textOf(e, "ReceiptHandle");
-    SqsStatus done = text.empty() ? SqsStatus(missingParameter("ReceiptHandle")) : removeByHandle(*q.value(), text, writes);
-    if (done.ok()) {
-      out["Successful"].push_back({{"Id", id}});
-    } else {
-      out["Failed"].push_back(failedEntry(id, done.error()));
-    }
-  }
+    return text.empty() ? SqsStatus(missingParameter("ReceiptHandle")) : removeByHandle(*q.value(), text, writes);
+  });
   commit(std::move(writes), std::move(out), std::move(reply));
 }
 
@@ -470,17 +480,10 @@ void SqsService::changeMessageVisibilityBatch(const nlohmann::json& in, SqsReply
   if (!q.ok()) return reply(q.error());
   auto entries = batchEntries(in, "ChangeMessageVisibilityBatchRequestEntry");
   if (!entries.ok()) return reply(entries.error());
-  nlohmann::json out = {{"Successful", nlohmann::json::array()}, {"Failed", nlohmann::json::array()}};
   std::vector<DbStatement> writes;
-  for (const auto& e : entries.value()) {
-    std::string id = textOf(e, "Id");
-    SqsStatus done = changeVisibilityByHandle(*q.value(), textOf(e, "ReceiptHandle"), integerOf(e, "VisibilityTimeout"), writes);
-    if (done.ok()) {
-      out["Successful"].push_back({{"Id", id}});
-    } else {
-      out["Failed"].push_back(failedEntry(id, done.error()));
-    }
-  }
+  nlohmann::json out = batchOutcome(entries.value(), [&](const nlohmann::json& e) {
+    return changeVisibilityByHandle(*q.value(), textOf(e, "ReceiptHandle"), integerOf(e, "VisibilityTimeout"), writes);
+  });
   std::string name = q.value()->name();
   commit(std::move(writes), std::move(out), [this, name, reply = std::move(reply)](SqsResult<nlohmann::json> r) {
     reply(std::move(r));

@@ -9,6 +9,7 @@
 #include "runtime/base/log.h"
 #include "triggers/sqs/queue_store.h"
 #include "triggers/sqs/sqs_inputs.h"
+#include "triggers/sqs/sqs_shapes.h"
 
 namespace stratus::sqs {
 
@@ -88,13 +89,8 @@ SqsService::SqsService(Loop& loop, DbWriter& writer, const Clock& clock, SqsServ
 SqsService::~SqsService() = default;
 
 bool SqsService::knowsOperation(const std::string& op) {
-  static const char* const kOps[] = {
-      "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes",
-      "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
-      "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-      "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues",
-      "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"};
-  return std::find_if(std::begin(kOps), std::end(kOps), [&](const char* k) { return op == k; }) != std::end(kOps);
+  // The generator's SQS_OPERATIONS are exactly the served ones (gen_lambda_shapes.py).
+  return triggers::sqsRequestShape(op) != nullptr;
 }
 
 void SqsService::call(const std::string& op, const nlohmann::json& in, const std::string& endpoint, SqsReply reply) {

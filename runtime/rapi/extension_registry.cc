@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/base/ids.h"
+#include "runtime/rapi/rapi_answers.h"
 
 namespace stratus::rapi {
 
@@ -24,16 +25,8 @@ const char* extStateName(ExtState s) {
   return "Unknown";
 }
 
-HttpResponse json(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
-
 HttpResponse forbidden(const std::string& type, const std::string& message) {
-  return json(403, nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump());
+  return errorAnswer(403, type, message);
 }
 
 // The emulator's wording for a refused extension transition.
@@ -44,7 +37,7 @@ HttpResponse invalidState(ExtState from, const char* to, const std::string& who)
 }
 
 HttpResponse methodNotAllowed() {
-  return json(405, R"({"errorMessage":"Method Not Allowed","errorType":"MethodNotAllowed"})");
+  return jsonAnswer(405, R"({"errorMessage":"Method Not Allowed","errorType":"MethodNotAllowed"})");
 }
 
 bool looksLikeUuid(const std::string& id) {
@@ -113,7 +106,7 @@ void ExtensionRegistry::handle(HttpRequest& req, const std::string& path, HttpRe
     if (req.method != "POST") return respond(methodNotAllowed());
     return onError(req, path == "/init/error", std::move(respond));
   }
-  respond(json(404, R"({"errorMessage":"Not Found","errorType":"NotFound"})"));
+  respond(jsonAnswer(404, R"({"errorMessage":"Not Found","errorType":"NotFound"})"));
 }
 
 void ExtensionRegistry::onRegister(HttpRequest& req, HttpRespond respond) {
@@ -163,7 +156,7 @@ void ExtensionRegistry::onRegister(HttpRequest& req, HttpRespond respond) {
     }
   }
   ext->id = uuid4();
-  HttpResponse r = json(200, "");
+  HttpResponse r = jsonAnswer(200, "");
   r.headers.emplace_back("Lambda-Extension-Identifier", ext->id);
   nlohmann::json answer = {{"functionName", function_.function_name},
                            {"functionVersion", function_.function_version},
@@ -204,7 +197,7 @@ void ExtensionRegistry::onNext(HttpRequest& req, HttpRespond respond) {
   }
   if (ext->parked) {
     // A second poll replaces the first (an extension that reconnected): the old one ends.
-    (*ext->parked)(json(500, R"({"errorMessage":"Internal Server Error","errorType":"InternalServerError"})"));
+    (*ext->parked)(jsonAnswer(500, R"({"errorMessage":"Internal Server Error","errorType":"InternalServerError"})"));
     ext->parked.reset();
   }
   ext->state = ExtState::kReady;
@@ -212,7 +205,7 @@ void ExtensionRegistry::onNext(HttpRequest& req, HttpRespond respond) {
     std::string event = std::move(ext->queue.front());
     ext->queue.pop_front();
     ext->state = ExtState::kRunning;
-    HttpResponse r = json(200, std::move(event));
+    HttpResponse r = jsonAnswer(200, std::move(event));
     r.headers.emplace_back("Lambda-Extension-Event-Identifier", uuid4());
     return respond(std::move(r));
   }
@@ -234,11 +227,11 @@ void ExtensionRegistry::onError(HttpRequest& req, bool at_init, HttpRespond resp
   if (!allowed) return respond(invalidState(ext->state, at_init ? "InitError" : "ExitError", ext->id));
   ext->state = at_init ? ExtState::kInitError : ExtState::kExitError;
   if (ext->parked) {
-    (*ext->parked)(json(500, R"({"errorMessage":"Internal Server Error","errorType":"InternalServerError"})"));
+    (*ext->parked)(jsonAnswer(500, R"({"errorMessage":"Internal Server Error","errorType":"InternalServerError"})"));
     ext->parked.reset();
   }
   fail(at_init ? "Extension.InitError" : "Extension.ExitError", ext->name, type);
-  respond(json(202, R"({"status":"OK"})"));
+  respond(jsonAnswer(202, R"({"status":"OK"})"));
   changed();
 }
 
@@ -247,7 +240,7 @@ void ExtensionRegistry::push(Extension& ext, std::string event) {
     HttpRespond respond = std::move(*ext.parked);
     ext.parked.reset();
     ext.state = ExtState::kRunning;
-    HttpResponse r = json(200, std::move(event));
+    HttpResponse r = jsonAnswer(200, std::move(event));
     r.headers.emplace_back("Lambda-Extension-Event-Identifier", uuid4());
     respond(std::move(r));
     return;

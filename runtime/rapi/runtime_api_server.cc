@@ -10,6 +10,7 @@
 #include "runtime/base/http_server.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/socket_owner.h"
+#include "runtime/rapi/rapi_answers.h"
 
 namespace stratus::rapi {
 
@@ -20,18 +21,6 @@ constexpr std::string_view kExtensionPrefix = "/2020-01-01/extension";
 // The runtime's connections are long-lived and may idle between invocations for as long as the
 // sandbox stays warm: never close them for idleness.
 constexpr uint64_t kIdleForever = 365ull * 24 * 3600 * 1000;
-
-HttpResponse jsonAnswer(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
-
-HttpResponse errorAnswer(int status, const std::string& type, const std::string& message) {
-  return jsonAnswer(status, nlohmann::json{{"errorMessage", message}, {"errorType", type}}.dump());
-}
 
 HttpResponse accepted() { return jsonAnswer(202, R"({"status":"OK"})"); }
 

@@ -34,8 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from botocore.exceptions import ClientError  # noqa: E402
 
-from harness import (CONSOLE_RE, ROLE, STRATUS_BIN, StratusTestCase, function_arn,  # noqa: E402
-                     log, main, make_zip, unique_name)
+from harness import (CONSOLE_RE, ROLE, STRATUS_BIN, StratusTestCase, descendants,  # noqa: E402
+                     function_arn, log, main, make_zip, unique_name)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 NODE_SDK_CLIENT = os.path.join(REPO, "third_party", "node-sdk", "node_modules", "@aws-sdk",
@@ -534,31 +534,16 @@ PER_SANDBOX = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAM
 
 def standin_pids(server_pid):
     """PIDs of the server's pooled custom-runtime stand-ins (descendants of the server)."""
-    parents = {}
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in descendants(server_pid):
         try:
-            with open("/proc/%s/stat" % entry) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
                 cmd = f.read().split(b"\0")[0]
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
-        parents[int(entry)] = ppid
         if cmd == b"/var/runtime/custom/stratus-custom-standin":
-            found.append(int(entry))
-
-    def under_server(pid):
-        for _ in range(64):
-            pid = parents.get(pid, 0)
-            if pid == server_pid:
-                return True
-            if pid <= 1:
-                return False
-        return False
-    return sorted(p for p in found if under_server(p))
+            found.append(pid)
+    return sorted(found)
 
 
 class PooledProvidedRuntimeTest(ProcessTierCase):

@@ -28,6 +28,9 @@ OPERATIONS = [
     "CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion",
     "CreateAlias", "UpdateAlias", "PutFunctionConcurrency", "PutProvisionedConcurrencyConfig",
     "TagResource", "PublishLayerVersion", "AddLayerVersionPermission",
+    "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig",
+    "CreateEventSourceMapping", "UpdateEventSourceMapping",
+    "CreateFunctionUrlConfig", "UpdateFunctionUrlConfig",
 ]
 
 # Every operation the front door serves: their query-string and header members are decoded
@@ -43,6 +46,15 @@ SERVED = [
     "PublishLayerVersion", "GetLayerVersion", "GetLayerVersionByArn", "ListLayers",
     "ListLayerVersions", "DeleteLayerVersion", "AddLayerVersionPermission",
     "GetLayerVersionPolicy", "RemoveLayerVersionPermission",
+    # Asynchronous invocation (issue 11).
+    "PutFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig",
+    "DeleteFunctionEventInvokeConfig", "ListFunctionEventInvokeConfigs",
+    # Event source mappings (issue 12).
+    "CreateEventSourceMapping", "GetEventSourceMapping", "UpdateEventSourceMapping",
+    "DeleteEventSourceMapping", "ListEventSourceMappings",
+    # Function URLs and response streaming (issue 13).
+    "CreateFunctionUrlConfig", "GetFunctionUrlConfig", "UpdateFunctionUrlConfig",
+    "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs", "InvokeWithResponseStream",
 ]
 
 LOCATIONS = {"querystring": "ParamLocation::kQuery", "header": "ParamLocation::kHeader"}

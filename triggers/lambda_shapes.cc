@@ -100,6 +100,86 @@ extern const Shape kLayerPermissionAllowedAction;
 extern const Shape kLayerPermissionAllowedPrincipal;
 extern const Shape kOrganizationId;
 extern const Shape kAddLayerVersionPermissionRequest;
+extern const Shape kMaximumRetryAttempts;
+extern const Shape kMaximumEventAgeInSeconds;
+extern const Shape kDestinationArn;
+extern const Shape kOnSuccess;
+extern const Shape kOnFailure;
+extern const Shape kDestinationConfig;
+extern const Shape kPutFunctionEventInvokeConfigRequest;
+extern const Shape kUpdateFunctionEventInvokeConfigRequest;
+extern const Shape kArn;
+extern const Shape kNamespacedFunctionName;
+extern const Shape kEnabled;
+extern const Shape kBatchSize;
+extern const Shape kPattern;
+extern const Shape kFilter;
+extern const Shape kFilterList;
+extern const Shape kFilterCriteria;
+extern const Shape kMaximumBatchingWindowInSeconds;
+extern const Shape kParallelizationFactor;
+extern const Shape kEventSourcePosition;
+extern const Shape kDate;
+extern const Shape kMaximumRecordAgeInSeconds;
+extern const Shape kBisectBatchOnFunctionError;
+extern const Shape kMaximumRetryAttemptsEventSourceMapping;
+extern const Shape kTumblingWindowInSeconds;
+extern const Shape kTopic;
+extern const Shape kTopics;
+extern const Shape kQueue;
+extern const Shape kQueues;
+extern const Shape kSourceAccessType;
+extern const Shape kURI;
+extern const Shape kSourceAccessConfiguration;
+extern const Shape kSourceAccessConfigurations;
+extern const Shape kEndPointType;
+extern const Shape kEndpoint;
+extern const Shape kEndpointLists;
+extern const Shape kEndpoints;
+extern const Shape kSelfManagedEventSource;
+extern const Shape kFunctionResponseType;
+extern const Shape kFunctionResponseTypeList;
+extern const Shape kSchemaRegistryUri;
+extern const Shape kSchemaRegistryEventRecordFormat;
+extern const Shape kKafkaSchemaRegistryAuthType;
+extern const Shape kKafkaSchemaRegistryAccessConfig;
+extern const Shape kKafkaSchemaRegistryAccessConfigList;
+extern const Shape kKafkaSchemaValidationAttribute;
+extern const Shape kKafkaSchemaValidationConfig;
+extern const Shape kKafkaSchemaValidationConfigList;
+extern const Shape kKafkaSchemaRegistryConfig;
+extern const Shape kAmazonManagedKafkaEventSourceConfig;
+extern const Shape kSelfManagedKafkaEventSourceConfig;
+extern const Shape kMaximumConcurrency;
+extern const Shape kScalingConfig;
+extern const Shape kDatabaseName;
+extern const Shape kCollectionName;
+extern const Shape kFullDocument;
+extern const Shape kDocumentDBEventSourceConfig;
+extern const Shape kEventSourceMappingMetric;
+extern const Shape kEventSourceMappingMetricList;
+extern const Shape kEventSourceMappingMetricsConfig;
+extern const Shape kEventSourceMappingSystemLogLevel;
+extern const Shape kEventSourceMappingLoggingConfig;
+extern const Shape kMinimumNumberOfPollers;
+extern const Shape kMaximumNumberOfPollers;
+extern const Shape kProvisionedPollerGroupName;
+extern const Shape kProvisionedPollerConfig;
+extern const Shape kCreateEventSourceMappingRequest;
+extern const Shape kUpdateEventSourceMappingRequest;
+extern const Shape kFunctionUrlAuthType;
+extern const Shape kAllowCredentials;
+extern const Shape kHeader;
+extern const Shape kHeadersList;
+extern const Shape kMethod;
+extern const Shape kAllowMethodsList;
+extern const Shape kOrigin;
+extern const Shape kAllowOriginsList;
+extern const Shape kMaxAge;
+extern const Shape kCors;
+extern const Shape kInvokeMode;
+extern const Shape kCreateFunctionUrlConfigRequest;
+extern const Shape kUpdateFunctionUrlConfigRequest;
 extern const Shape kMasterRegion;
 extern const Shape kFunctionVersion;
 extern const Shape kMaxListItems;
@@ -112,6 +192,10 @@ extern const Shape kQualifier;
 extern const Shape kMaxProvisionedConcurrencyConfigListItems;
 extern const Shape kTagKeyList;
 extern const Shape kMaxLayerListItems;
+extern const Shape kMaxFunctionEventInvokeConfigListItems;
+extern const Shape kFunctionUrlQualifier;
+extern const Shape kMaxItems;
+extern const Shape kResponseStreamingInvocationType;
 
 const Shape kFunctionName = {.name = "FunctionName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 140.0, .pattern = "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", .checked_by_handler = true};  // constraints checked by the handler (UNCHECKED)
 constexpr const char* kEnumRuntime[] = {"nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0"};
@@ -387,6 +471,242 @@ const ShapeMember kMembersAddLayerVersionPermissionRequest[] = {
     {"OrganizationId", &kOrganizationId, false},
 };
 const Shape kAddLayerVersionPermissionRequest = {.name = "AddLayerVersionPermissionRequest", .type = ShapeType::kStructure, .members = kMembersAddLayerVersionPermissionRequest};
+const Shape kMaximumRetryAttempts = {.name = "MaximumRetryAttempts", .type = ShapeType::kInteger, .has_min = true, .min = 0.0, .has_max = true, .max = 2.0};
+const Shape kMaximumEventAgeInSeconds = {.name = "MaximumEventAgeInSeconds", .type = ShapeType::kInteger, .has_min = true, .min = 60.0, .has_max = true, .max = 21600.0};
+const Shape kDestinationArn = {.name = "DestinationArn", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 350.0, .pattern = "$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)"};
+const ShapeMember kMembersOnSuccess[] = {
+    {"Destination", &kDestinationArn, false},
+};
+const Shape kOnSuccess = {.name = "OnSuccess", .type = ShapeType::kStructure, .members = kMembersOnSuccess};
+const ShapeMember kMembersOnFailure[] = {
+    {"Destination", &kDestinationArn, false},
+};
+const Shape kOnFailure = {.name = "OnFailure", .type = ShapeType::kStructure, .members = kMembersOnFailure};
+const ShapeMember kMembersDestinationConfig[] = {
+    {"OnSuccess", &kOnSuccess, false},
+    {"OnFailure", &kOnFailure, false},
+};
+const Shape kDestinationConfig = {.name = "DestinationConfig", .type = ShapeType::kStructure, .members = kMembersDestinationConfig};
+const ShapeMember kMembersPutFunctionEventInvokeConfigRequest[] = {
+    {"MaximumRetryAttempts", &kMaximumRetryAttempts, false},
+    {"MaximumEventAgeInSeconds", &kMaximumEventAgeInSeconds, false},
+    {"DestinationConfig", &kDestinationConfig, false},
+};
+const Shape kPutFunctionEventInvokeConfigRequest = {.name = "PutFunctionEventInvokeConfigRequest", .type = ShapeType::kStructure, .members = kMembersPutFunctionEventInvokeConfigRequest};
+const ShapeMember kMembersUpdateFunctionEventInvokeConfigRequest[] = {
+    {"MaximumRetryAttempts", &kMaximumRetryAttempts, false},
+    {"MaximumEventAgeInSeconds", &kMaximumEventAgeInSeconds, false},
+    {"DestinationConfig", &kDestinationConfig, false},
+};
+const Shape kUpdateFunctionEventInvokeConfigRequest = {.name = "UpdateFunctionEventInvokeConfigRequest", .type = ShapeType::kStructure, .members = kMembersUpdateFunctionEventInvokeConfigRequest};
+const Shape kArn = {.name = "Arn", .type = ShapeType::kString, .pattern = "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)"};
+const Shape kNamespacedFunctionName = {.name = "NamespacedFunctionName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 256.0, .pattern = "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"};
+const Shape kEnabled = {.name = "Enabled", .type = ShapeType::kBoolean};
+const Shape kBatchSize = {.name = "BatchSize", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 10000.0};
+const Shape kPattern = {.name = "Pattern", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 4096.0, .pattern = ".*"};
+const ShapeMember kMembersFilter[] = {
+    {"Pattern", &kPattern, false},
+};
+const Shape kFilter = {.name = "Filter", .type = ShapeType::kStructure, .members = kMembersFilter};
+const Shape kFilterList = {.name = "FilterList", .type = ShapeType::kList, .member = &kFilter};
+const ShapeMember kMembersFilterCriteria[] = {
+    {"Filters", &kFilterList, false},
+};
+const Shape kFilterCriteria = {.name = "FilterCriteria", .type = ShapeType::kStructure, .members = kMembersFilterCriteria};
+const Shape kMaximumBatchingWindowInSeconds = {.name = "MaximumBatchingWindowInSeconds", .type = ShapeType::kInteger, .has_min = true, .min = 0.0, .has_max = true, .max = 300.0};
+const Shape kParallelizationFactor = {.name = "ParallelizationFactor", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 10.0};
+constexpr const char* kEnumEventSourcePosition[] = {"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"};
+const Shape kEventSourcePosition = {.name = "EventSourcePosition", .type = ShapeType::kString, .enum_values = kEnumEventSourcePosition};
+const Shape kDate = {.name = "Date", .type = ShapeType::kTimestamp};
+const Shape kMaximumRecordAgeInSeconds = {.name = "MaximumRecordAgeInSeconds", .type = ShapeType::kInteger, .has_min = true, .min = -1.0, .has_max = true, .max = 604800.0};
+const Shape kBisectBatchOnFunctionError = {.name = "BisectBatchOnFunctionError", .type = ShapeType::kBoolean};
+const Shape kMaximumRetryAttemptsEventSourceMapping = {.name = "MaximumRetryAttemptsEventSourceMapping", .type = ShapeType::kInteger, .has_min = true, .min = -1.0, .has_max = true, .max = 10000.0};
+const Shape kTumblingWindowInSeconds = {.name = "TumblingWindowInSeconds", .type = ShapeType::kInteger, .has_min = true, .min = 0.0, .has_max = true, .max = 900.0};
+const Shape kTopic = {.name = "Topic", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 249.0, .pattern = "[^.]([a-zA-Z0-9\\-_.]+)"};
+const Shape kTopics = {.name = "Topics", .type = ShapeType::kList, .has_min = true, .min = 1.0, .has_max = true, .max = 1.0, .member = &kTopic};
+const Shape kQueue = {.name = "Queue", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 1000.0, .pattern = "[\\s\\S]*"};
+const Shape kQueues = {.name = "Queues", .type = ShapeType::kList, .has_min = true, .min = 1.0, .has_max = true, .max = 1.0, .member = &kQueue};
+constexpr const char* kEnumSourceAccessType[] = {"BASIC_AUTH", "VPC_SUBNET", "VPC_SECURITY_GROUP", "SASL_SCRAM_512_AUTH", "SASL_SCRAM_256_AUTH", "VIRTUAL_HOST", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE"};
+const Shape kSourceAccessType = {.name = "SourceAccessType", .type = ShapeType::kString, .enum_values = kEnumSourceAccessType};
+const Shape kURI = {.name = "URI", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 200.0, .pattern = "[a-zA-Z0-9-\\/*:_+=.@-]*"};
+const ShapeMember kMembersSourceAccessConfiguration[] = {
+    {"Type", &kSourceAccessType, false},
+    {"URI", &kURI, false},
+};
+const Shape kSourceAccessConfiguration = {.name = "SourceAccessConfiguration", .type = ShapeType::kStructure, .members = kMembersSourceAccessConfiguration};
+const Shape kSourceAccessConfigurations = {.name = "SourceAccessConfigurations", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 22.0, .member = &kSourceAccessConfiguration};
+constexpr const char* kEnumEndPointType[] = {"KAFKA_BOOTSTRAP_SERVERS"};
+const Shape kEndPointType = {.name = "EndPointType", .type = ShapeType::kString, .enum_values = kEnumEndPointType};
+const Shape kEndpoint = {.name = "Endpoint", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 300.0, .pattern = "(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}"};
+const Shape kEndpointLists = {.name = "EndpointLists", .type = ShapeType::kList, .has_min = true, .min = 1.0, .has_max = true, .max = 10.0, .member = &kEndpoint};
+const Shape kEndpoints = {.name = "Endpoints", .type = ShapeType::kMap, .has_min = true, .min = 1.0, .has_max = true, .max = 2.0, .key = &kEndPointType, .value = &kEndpointLists};
+const ShapeMember kMembersSelfManagedEventSource[] = {
+    {"Endpoints", &kEndpoints, false},
+};
+const Shape kSelfManagedEventSource = {.name = "SelfManagedEventSource", .type = ShapeType::kStructure, .members = kMembersSelfManagedEventSource};
+constexpr const char* kEnumFunctionResponseType[] = {"ReportBatchItemFailures"};
+const Shape kFunctionResponseType = {.name = "FunctionResponseType", .type = ShapeType::kString, .enum_values = kEnumFunctionResponseType};
+const Shape kFunctionResponseTypeList = {.name = "FunctionResponseTypeList", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 1.0, .member = &kFunctionResponseType};
+const Shape kSchemaRegistryUri = {.name = "SchemaRegistryUri", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 10000.0, .pattern = "[a-zA-Z0-9-\\/*:_+=.@-]*"};
+constexpr const char* kEnumSchemaRegistryEventRecordFormat[] = {"JSON", "SOURCE"};
+const Shape kSchemaRegistryEventRecordFormat = {.name = "SchemaRegistryEventRecordFormat", .type = ShapeType::kString, .enum_values = kEnumSchemaRegistryEventRecordFormat};
+constexpr const char* kEnumKafkaSchemaRegistryAuthType[] = {"BASIC_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE"};
+const Shape kKafkaSchemaRegistryAuthType = {.name = "KafkaSchemaRegistryAuthType", .type = ShapeType::kString, .enum_values = kEnumKafkaSchemaRegistryAuthType};
+const ShapeMember kMembersKafkaSchemaRegistryAccessConfig[] = {
+    {"Type", &kKafkaSchemaRegistryAuthType, false},
+    {"URI", &kArn, false},
+};
+const Shape kKafkaSchemaRegistryAccessConfig = {.name = "KafkaSchemaRegistryAccessConfig", .type = ShapeType::kStructure, .members = kMembersKafkaSchemaRegistryAccessConfig};
+const Shape kKafkaSchemaRegistryAccessConfigList = {.name = "KafkaSchemaRegistryAccessConfigList", .type = ShapeType::kList, .member = &kKafkaSchemaRegistryAccessConfig};
+constexpr const char* kEnumKafkaSchemaValidationAttribute[] = {"KEY", "VALUE"};
+const Shape kKafkaSchemaValidationAttribute = {.name = "KafkaSchemaValidationAttribute", .type = ShapeType::kString, .enum_values = kEnumKafkaSchemaValidationAttribute};
+const ShapeMember kMembersKafkaSchemaValidationConfig[] = {
+    {"Attribute", &kKafkaSchemaValidationAttribute, false},
+};
+const Shape kKafkaSchemaValidationConfig = {.name = "KafkaSchemaValidationConfig", .type = ShapeType::kStructure, .members = kMembersKafkaSchemaValidationConfig};
+const Shape kKafkaSchemaValidationConfigList = {.name = "KafkaSchemaValidationConfigList", .type = ShapeType::kList, .member = &kKafkaSchemaValidationConfig};
+const ShapeMember kMembersKafkaSchemaRegistryConfig[] = {
+    {"SchemaRegistryURI", &kSchemaRegistryUri, false},
+    {"EventRecordFormat", &kSchemaRegistryEventRecordFormat, false},
+    {"AccessConfigs", &kKafkaSchemaRegistryAccessConfigList, false},
+    {"SchemaValidationConfigs", &kKafkaSchemaValidationConfigList, false},
+};
+const Shape kKafkaSchemaRegistryConfig = {.name = "KafkaSchemaRegistryConfig", .type = ShapeType::kStructure, .members = kMembersKafkaSchemaRegistryConfig};
+const ShapeMember kMembersAmazonManagedKafkaEventSourceConfig[] = {
+    {"ConsumerGroupId", &kURI, false},
+    {"SchemaRegistryConfig", &kKafkaSchemaRegistryConfig, false},
+};
+const Shape kAmazonManagedKafkaEventSourceConfig = {.name = "AmazonManagedKafkaEventSourceConfig", .type = ShapeType::kStructure, .members = kMembersAmazonManagedKafkaEventSourceConfig};
+const ShapeMember kMembersSelfManagedKafkaEventSourceConfig[] = {
+    {"ConsumerGroupId", &kURI, false},
+    {"SchemaRegistryConfig", &kKafkaSchemaRegistryConfig, false},
+};
+const Shape kSelfManagedKafkaEventSourceConfig = {.name = "SelfManagedKafkaEventSourceConfig", .type = ShapeType::kStructure, .members = kMembersSelfManagedKafkaEventSourceConfig};
+const Shape kMaximumConcurrency = {.name = "MaximumConcurrency", .type = ShapeType::kInteger, .has_min = true, .min = 2.0, .has_max = true, .max = 1000.0};
+const ShapeMember kMembersScalingConfig[] = {
+    {"MaximumConcurrency", &kMaximumConcurrency, false},
+};
+const Shape kScalingConfig = {.name = "ScalingConfig", .type = ShapeType::kStructure, .members = kMembersScalingConfig};
+const Shape kDatabaseName = {.name = "DatabaseName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 63.0, .pattern = "[^ /\\.$\\x22]*"};
+const Shape kCollectionName = {.name = "CollectionName", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 57.0, .pattern = "(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)"};
+constexpr const char* kEnumFullDocument[] = {"UpdateLookup", "Default"};
+const Shape kFullDocument = {.name = "FullDocument", .type = ShapeType::kString, .enum_values = kEnumFullDocument};
+const ShapeMember kMembersDocumentDBEventSourceConfig[] = {
+    {"DatabaseName", &kDatabaseName, false},
+    {"CollectionName", &kCollectionName, false},
+    {"FullDocument", &kFullDocument, false},
+};
+const Shape kDocumentDBEventSourceConfig = {.name = "DocumentDBEventSourceConfig", .type = ShapeType::kStructure, .members = kMembersDocumentDBEventSourceConfig};
+constexpr const char* kEnumEventSourceMappingMetric[] = {"EventCount", "ErrorCount", "KafkaMetrics"};
+const Shape kEventSourceMappingMetric = {.name = "EventSourceMappingMetric", .type = ShapeType::kString, .enum_values = kEnumEventSourceMappingMetric};
+const Shape kEventSourceMappingMetricList = {.name = "EventSourceMappingMetricList", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 3.0, .member = &kEventSourceMappingMetric};
+const ShapeMember kMembersEventSourceMappingMetricsConfig[] = {
+    {"Metrics", &kEventSourceMappingMetricList, false},
+};
+const Shape kEventSourceMappingMetricsConfig = {.name = "EventSourceMappingMetricsConfig", .type = ShapeType::kStructure, .members = kMembersEventSourceMappingMetricsConfig};
+constexpr const char* kEnumEventSourceMappingSystemLogLevel[] = {"DEBUG", "INFO", "WARN"};
+const Shape kEventSourceMappingSystemLogLevel = {.name = "EventSourceMappingSystemLogLevel", .type = ShapeType::kString, .enum_values = kEnumEventSourceMappingSystemLogLevel};
+const ShapeMember kMembersEventSourceMappingLoggingConfig[] = {
+    {"SystemLogLevel", &kEventSourceMappingSystemLogLevel, false},
+};
+const Shape kEventSourceMappingLoggingConfig = {.name = "EventSourceMappingLoggingConfig", .type = ShapeType::kStructure, .members = kMembersEventSourceMappingLoggingConfig};
+const Shape kMinimumNumberOfPollers = {.name = "MinimumNumberOfPollers", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 200.0};
+const Shape kMaximumNumberOfPollers = {.name = "MaximumNumberOfPollers", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 2000.0};
+const Shape kProvisionedPollerGroupName = {.name = "ProvisionedPollerGroupName", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 128.0, .pattern = "[a-zA-Z0-9-_]*"};
+const ShapeMember kMembersProvisionedPollerConfig[] = {
+    {"MinimumPollers", &kMinimumNumberOfPollers, false},
+    {"MaximumPollers", &kMaximumNumberOfPollers, false},
+    {"PollerGroupName", &kProvisionedPollerGroupName, false},
+};
+const Shape kProvisionedPollerConfig = {.name = "ProvisionedPollerConfig", .type = ShapeType::kStructure, .members = kMembersProvisionedPollerConfig};
+const ShapeMember kMembersCreateEventSourceMappingRequest[] = {
+    {"EventSourceArn", &kArn, false},
+    {"FunctionName", &kNamespacedFunctionName, true},
+    {"Enabled", &kEnabled, false},
+    {"BatchSize", &kBatchSize, false},
+    {"FilterCriteria", &kFilterCriteria, false},
+    {"MaximumBatchingWindowInSeconds", &kMaximumBatchingWindowInSeconds, false},
+    {"ParallelizationFactor", &kParallelizationFactor, false},
+    {"StartingPosition", &kEventSourcePosition, false},
+    {"StartingPositionTimestamp", &kDate, false},
+    {"DestinationConfig", &kDestinationConfig, false},
+    {"MaximumRecordAgeInSeconds", &kMaximumRecordAgeInSeconds, false},
+    {"BisectBatchOnFunctionError", &kBisectBatchOnFunctionError, false},
+    {"MaximumRetryAttempts", &kMaximumRetryAttemptsEventSourceMapping, false},
+    {"Tags", &kTags, false},
+    {"TumblingWindowInSeconds", &kTumblingWindowInSeconds, false},
+    {"Topics", &kTopics, false},
+    {"Queues", &kQueues, false},
+    {"SourceAccessConfigurations", &kSourceAccessConfigurations, false},
+    {"SelfManagedEventSource", &kSelfManagedEventSource, false},
+    {"FunctionResponseTypes", &kFunctionResponseTypeList, false},
+    {"AmazonManagedKafkaEventSourceConfig", &kAmazonManagedKafkaEventSourceConfig, false},
+    {"SelfManagedKafkaEventSourceConfig", &kSelfManagedKafkaEventSourceConfig, false},
+    {"ScalingConfig", &kScalingConfig, false},
+    {"DocumentDBEventSourceConfig", &kDocumentDBEventSourceConfig, false},
+    {"KMSKeyArn", &kKMSKeyArn, false},
+    {"MetricsConfig", &kEventSourceMappingMetricsConfig, false},
+    {"LoggingConfig", &kEventSourceMappingLoggingConfig, false},
+    {"ProvisionedPollerConfig", &kProvisionedPollerConfig, false},
+};
+const Shape kCreateEventSourceMappingRequest = {.name = "CreateEventSourceMappingRequest", .type = ShapeType::kStructure, .members = kMembersCreateEventSourceMappingRequest};
+const ShapeMember kMembersUpdateEventSourceMappingRequest[] = {
+    {"FunctionName", &kNamespacedFunctionName, false},
+    {"Enabled", &kEnabled, false},
+    {"BatchSize", &kBatchSize, false},
+    {"FilterCriteria", &kFilterCriteria, false},
+    {"MaximumBatchingWindowInSeconds", &kMaximumBatchingWindowInSeconds, false},
+    {"DestinationConfig", &kDestinationConfig, false},
+    {"MaximumRecordAgeInSeconds", &kMaximumRecordAgeInSeconds, false},
+    {"BisectBatchOnFunctionError", &kBisectBatchOnFunctionError, false},
+    {"MaximumRetryAttempts", &kMaximumRetryAttemptsEventSourceMapping, false},
+    {"ParallelizationFactor", &kParallelizationFactor, false},
+    {"SourceAccessConfigurations", &kSourceAccessConfigurations, false},
+    {"TumblingWindowInSeconds", &kTumblingWindowInSeconds, false},
+    {"FunctionResponseTypes", &kFunctionResponseTypeList, false},
+    {"ScalingConfig", &kScalingConfig, false},
+    {"AmazonManagedKafkaEventSourceConfig", &kAmazonManagedKafkaEventSourceConfig, false},
+    {"SelfManagedKafkaEventSourceConfig", &kSelfManagedKafkaEventSourceConfig, false},
+    {"DocumentDBEventSourceConfig", &kDocumentDBEventSourceConfig, false},
+    {"KMSKeyArn", &kKMSKeyArn, false},
+    {"MetricsConfig", &kEventSourceMappingMetricsConfig, false},
+    {"LoggingConfig", &kEventSourceMappingLoggingConfig, false},
+    {"ProvisionedPollerConfig", &kProvisionedPollerConfig, false},
+};
+const Shape kUpdateEventSourceMappingRequest = {.name = "UpdateEventSourceMappingRequest", .type = ShapeType::kStructure, .members = kMembersUpdateEventSourceMappingRequest};
+constexpr const char* kEnumFunctionUrlAuthType[] = {"NONE", "AWS_IAM"};
+const Shape kFunctionUrlAuthType = {.name = "FunctionUrlAuthType", .type = ShapeType::kString, .enum_values = kEnumFunctionUrlAuthType};
+const Shape kAllowCredentials = {.name = "AllowCredentials", .type = ShapeType::kBoolean};
+const Shape kHeader = {.name = "Header", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 1024.0, .pattern = ".*"};
+const Shape kHeadersList = {.name = "HeadersList", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 100.0, .member = &kHeader};
+const Shape kMethod = {.name = "Method", .type = ShapeType::kString, .has_min = true, .min = 0.0, .has_max = true, .max = 6.0, .pattern = ".*"};
+const Shape kAllowMethodsList = {.name = "AllowMethodsList", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 6.0, .member = &kMethod};
+const Shape kOrigin = {.name = "Origin", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 253.0, .pattern = ".*"};
+const Shape kAllowOriginsList = {.name = "AllowOriginsList", .type = ShapeType::kList, .has_min = true, .min = 0.0, .has_max = true, .max = 100.0, .member = &kOrigin};
+const Shape kMaxAge = {.name = "MaxAge", .type = ShapeType::kInteger, .has_min = true, .min = 0.0, .has_max = true, .max = 86400.0};
+const ShapeMember kMembersCors[] = {
+    {"AllowCredentials", &kAllowCredentials, false},
+    {"AllowHeaders", &kHeadersList, false},
+    {"AllowMethods", &kAllowMethodsList, false},
+    {"AllowOrigins", &kAllowOriginsList, false},
+    {"ExposeHeaders", &kHeadersList, false},
+    {"MaxAge", &kMaxAge, false},
+};
+const Shape kCors = {.name = "Cors", .type = ShapeType::kStructure, .members = kMembersCors};
+constexpr const char* kEnumInvokeMode[] = {"BUFFERED", "RESPONSE_STREAM"};
+const Shape kInvokeMode = {.name = "InvokeMode", .type = ShapeType::kString, .enum_values = kEnumInvokeMode};
+const ShapeMember kMembersCreateFunctionUrlConfigRequest[] = {
+    {"AuthType", &kFunctionUrlAuthType, true},
+    {"Cors", &kCors, false},
+    {"InvokeMode", &kInvokeMode, false},
+};
+const Shape kCreateFunctionUrlConfigRequest = {.name = "CreateFunctionUrlConfigRequest", .type = ShapeType::kStructure, .members = kMembersCreateFunctionUrlConfigRequest};
+const ShapeMember kMembersUpdateFunctionUrlConfigRequest[] = {
+    {"AuthType", &kFunctionUrlAuthType, false},
+    {"Cors", &kCors, false},
+    {"InvokeMode", &kInvokeMode, false},
+};
+const Shape kUpdateFunctionUrlConfigRequest = {.name = "UpdateFunctionUrlConfigRequest", .type = ShapeType::kStructure, .members = kMembersUpdateFunctionUrlConfigRequest};
 const Shape kMasterRegion = {.name = "MasterRegion", .type = ShapeType::kString, .pattern = "ALL|[a-z]{2}(-gov)?-[a-z]+-\\d{1}"};
 constexpr const char* kEnumFunctionVersion[] = {"ALL"};
 const Shape kFunctionVersion = {.name = "FunctionVersion", .type = ShapeType::kString, .enum_values = kEnumFunctionVersion};
@@ -402,6 +722,11 @@ const Shape kQualifier = {.name = "Qualifier", .type = ShapeType::kString, .has_
 const Shape kMaxProvisionedConcurrencyConfigListItems = {.name = "MaxProvisionedConcurrencyConfigListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
 const Shape kTagKeyList = {.name = "TagKeyList", .type = ShapeType::kList, .member = &kTagKey};
 const Shape kMaxLayerListItems = {.name = "MaxLayerListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
+const Shape kMaxFunctionEventInvokeConfigListItems = {.name = "MaxFunctionEventInvokeConfigListItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
+const Shape kFunctionUrlQualifier = {.name = "FunctionUrlQualifier", .type = ShapeType::kString, .has_min = true, .min = 1.0, .has_max = true, .max = 128.0, .pattern = "((?!^\\d+$)^[0-9a-zA-Z-_]+$)"};
+const Shape kMaxItems = {.name = "MaxItems", .type = ShapeType::kInteger, .has_min = true, .min = 1.0, .has_max = true, .max = 50.0};
+constexpr const char* kEnumResponseStreamingInvocationType[] = {"RequestResponse", "DryRun"};
+const Shape kResponseStreamingInvocationType = {.name = "ResponseStreamingInvocationType", .type = ShapeType::kString, .enum_values = kEnumResponseStreamingInvocationType};
 
 const Shape kParamsCreateFunction = {.name = "CreateFunctionParameters", .type = ShapeType::kStructure};
 const OperationParameters kOperationCreateFunction = {&kParamsCreateFunction, {}};
@@ -613,6 +938,128 @@ const ParameterBinding kBindingsRemoveLayerVersionPermission[] = {
 };
 const Shape kParamsRemoveLayerVersionPermission = {.name = "RemoveLayerVersionPermissionParameters", .type = ShapeType::kStructure, .members = kParamMembersRemoveLayerVersionPermission};
 const OperationParameters kOperationRemoveLayerVersionPermission = {&kParamsRemoveLayerVersionPermission, kBindingsRemoveLayerVersionPermission};
+const ShapeMember kParamMembersPutFunctionEventInvokeConfig[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsPutFunctionEventInvokeConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsPutFunctionEventInvokeConfig = {.name = "PutFunctionEventInvokeConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersPutFunctionEventInvokeConfig};
+const OperationParameters kOperationPutFunctionEventInvokeConfig = {&kParamsPutFunctionEventInvokeConfig, kBindingsPutFunctionEventInvokeConfig};
+const ShapeMember kParamMembersGetFunctionEventInvokeConfig[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsGetFunctionEventInvokeConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsGetFunctionEventInvokeConfig = {.name = "GetFunctionEventInvokeConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersGetFunctionEventInvokeConfig};
+const OperationParameters kOperationGetFunctionEventInvokeConfig = {&kParamsGetFunctionEventInvokeConfig, kBindingsGetFunctionEventInvokeConfig};
+const ShapeMember kParamMembersUpdateFunctionEventInvokeConfig[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsUpdateFunctionEventInvokeConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsUpdateFunctionEventInvokeConfig = {.name = "UpdateFunctionEventInvokeConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersUpdateFunctionEventInvokeConfig};
+const OperationParameters kOperationUpdateFunctionEventInvokeConfig = {&kParamsUpdateFunctionEventInvokeConfig, kBindingsUpdateFunctionEventInvokeConfig};
+const ShapeMember kParamMembersDeleteFunctionEventInvokeConfig[] = {
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+};
+const ParameterBinding kBindingsDeleteFunctionEventInvokeConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsDeleteFunctionEventInvokeConfig = {.name = "DeleteFunctionEventInvokeConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersDeleteFunctionEventInvokeConfig};
+const OperationParameters kOperationDeleteFunctionEventInvokeConfig = {&kParamsDeleteFunctionEventInvokeConfig, kBindingsDeleteFunctionEventInvokeConfig};
+const ShapeMember kParamMembersListFunctionEventInvokeConfigs[] = {
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxFunctionEventInvokeConfigListItems, false},
+};
+const ParameterBinding kBindingsListFunctionEventInvokeConfigs[] = {
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListFunctionEventInvokeConfigs = {.name = "ListFunctionEventInvokeConfigsParameters", .type = ShapeType::kStructure, .members = kParamMembersListFunctionEventInvokeConfigs};
+const OperationParameters kOperationListFunctionEventInvokeConfigs = {&kParamsListFunctionEventInvokeConfigs, kBindingsListFunctionEventInvokeConfigs};
+const Shape kParamsCreateEventSourceMapping = {.name = "CreateEventSourceMappingParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationCreateEventSourceMapping = {&kParamsCreateEventSourceMapping, {}};
+const Shape kParamsGetEventSourceMapping = {.name = "GetEventSourceMappingParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationGetEventSourceMapping = {&kParamsGetEventSourceMapping, {}};
+const Shape kParamsUpdateEventSourceMapping = {.name = "UpdateEventSourceMappingParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationUpdateEventSourceMapping = {&kParamsUpdateEventSourceMapping, {}};
+const Shape kParamsDeleteEventSourceMapping = {.name = "DeleteEventSourceMappingParameters", .type = ShapeType::kStructure};
+const OperationParameters kOperationDeleteEventSourceMapping = {&kParamsDeleteEventSourceMapping, {}};
+const ShapeMember kParamMembersListEventSourceMappings[] = {
+    {"EventSourceArn", &kArn, false},
+    {"FunctionName", &kNamespacedFunctionName, false},
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxListItems, false},
+};
+const ParameterBinding kBindingsListEventSourceMappings[] = {
+    {"EventSourceArn", "EventSourceArn", ParamLocation::kQuery},
+    {"FunctionName", "FunctionName", ParamLocation::kQuery},
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListEventSourceMappings = {.name = "ListEventSourceMappingsParameters", .type = ShapeType::kStructure, .members = kParamMembersListEventSourceMappings};
+const OperationParameters kOperationListEventSourceMappings = {&kParamsListEventSourceMappings, kBindingsListEventSourceMappings};
+const ShapeMember kParamMembersCreateFunctionUrlConfig[] = {
+    {"Qualifier", &kFunctionUrlQualifier, false},
+};
+const ParameterBinding kBindingsCreateFunctionUrlConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsCreateFunctionUrlConfig = {.name = "CreateFunctionUrlConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersCreateFunctionUrlConfig};
+const OperationParameters kOperationCreateFunctionUrlConfig = {&kParamsCreateFunctionUrlConfig, kBindingsCreateFunctionUrlConfig};
+const ShapeMember kParamMembersGetFunctionUrlConfig[] = {
+    {"Qualifier", &kFunctionUrlQualifier, false},
+};
+const ParameterBinding kBindingsGetFunctionUrlConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsGetFunctionUrlConfig = {.name = "GetFunctionUrlConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersGetFunctionUrlConfig};
+const OperationParameters kOperationGetFunctionUrlConfig = {&kParamsGetFunctionUrlConfig, kBindingsGetFunctionUrlConfig};
+const ShapeMember kParamMembersUpdateFunctionUrlConfig[] = {
+    {"Qualifier", &kFunctionUrlQualifier, false},
+};
+const ParameterBinding kBindingsUpdateFunctionUrlConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsUpdateFunctionUrlConfig = {.name = "UpdateFunctionUrlConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersUpdateFunctionUrlConfig};
+const OperationParameters kOperationUpdateFunctionUrlConfig = {&kParamsUpdateFunctionUrlConfig, kBindingsUpdateFunctionUrlConfig};
+const ShapeMember kParamMembersDeleteFunctionUrlConfig[] = {
+    {"Qualifier", &kFunctionUrlQualifier, false},
+};
+const ParameterBinding kBindingsDeleteFunctionUrlConfig[] = {
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+};
+const Shape kParamsDeleteFunctionUrlConfig = {.name = "DeleteFunctionUrlConfigParameters", .type = ShapeType::kStructure, .members = kParamMembersDeleteFunctionUrlConfig};
+const OperationParameters kOperationDeleteFunctionUrlConfig = {&kParamsDeleteFunctionUrlConfig, kBindingsDeleteFunctionUrlConfig};
+const ShapeMember kParamMembersListFunctionUrlConfigs[] = {
+    {"Marker", &kString, false},
+    {"MaxItems", &kMaxItems, false},
+};
+const ParameterBinding kBindingsListFunctionUrlConfigs[] = {
+    {"Marker", "Marker", ParamLocation::kQuery},
+    {"MaxItems", "MaxItems", ParamLocation::kQuery},
+};
+const Shape kParamsListFunctionUrlConfigs = {.name = "ListFunctionUrlConfigsParameters", .type = ShapeType::kStructure, .members = kParamMembersListFunctionUrlConfigs};
+const OperationParameters kOperationListFunctionUrlConfigs = {&kParamsListFunctionUrlConfigs, kBindingsListFunctionUrlConfigs};
+const ShapeMember kParamMembersInvokeWithResponseStream[] = {
+    {"InvocationType", &kResponseStreamingInvocationType, false},
+    {"LogType", &kLogType, false},
+    {"ClientContext", &kString, false},
+    {"Qualifier", &kNumericLatestPublishedOrAliasQualifier, false},
+    {"TenantId", &kTenantId, false},
+};
+const ParameterBinding kBindingsInvokeWithResponseStream[] = {
+    {"InvocationType", "x-amz-invocation-type", ParamLocation::kHeader},
+    {"LogType", "x-amz-log-type", ParamLocation::kHeader},
+    {"ClientContext", "x-amz-client-context", ParamLocation::kHeader},
+    {"Qualifier", "Qualifier", ParamLocation::kQuery},
+    {"TenantId", "x-amz-tenant-id", ParamLocation::kHeader},
+};
+const Shape kParamsInvokeWithResponseStream = {.name = "InvokeWithResponseStreamParameters", .type = ShapeType::kStructure, .members = kParamMembersInvokeWithResponseStream};
+const OperationParameters kOperationInvokeWithResponseStream = {&kParamsInvokeWithResponseStream, kBindingsInvokeWithResponseStream};
 
 }  // namespace lambda_model
 
@@ -653,6 +1100,22 @@ const OperationParameters* requestParameters(std::string_view operation) {
   if (operation == "AddLayerVersionPermission") return &lambda_model::kOperationAddLayerVersionPermission;
   if (operation == "GetLayerVersionPolicy") return &lambda_model::kOperationGetLayerVersionPolicy;
   if (operation == "RemoveLayerVersionPermission") return &lambda_model::kOperationRemoveLayerVersionPermission;
+  if (operation == "PutFunctionEventInvokeConfig") return &lambda_model::kOperationPutFunctionEventInvokeConfig;
+  if (operation == "GetFunctionEventInvokeConfig") return &lambda_model::kOperationGetFunctionEventInvokeConfig;
+  if (operation == "UpdateFunctionEventInvokeConfig") return &lambda_model::kOperationUpdateFunctionEventInvokeConfig;
+  if (operation == "DeleteFunctionEventInvokeConfig") return &lambda_model::kOperationDeleteFunctionEventInvokeConfig;
+  if (operation == "ListFunctionEventInvokeConfigs") return &lambda_model::kOperationListFunctionEventInvokeConfigs;
+  if (operation == "CreateEventSourceMapping") return &lambda_model::kOperationCreateEventSourceMapping;
+  if (operation == "GetEventSourceMapping") return &lambda_model::kOperationGetEventSourceMapping;
+  if (operation == "UpdateEventSourceMapping") return &lambda_model::kOperationUpdateEventSourceMapping;
+  if (operation == "DeleteEventSourceMapping") return &lambda_model::kOperationDeleteEventSourceMapping;
+  if (operation == "ListEventSourceMappings") return &lambda_model::kOperationListEventSourceMappings;
+  if (operation == "CreateFunctionUrlConfig") return &lambda_model::kOperationCreateFunctionUrlConfig;
+  if (operation == "GetFunctionUrlConfig") return &lambda_model::kOperationGetFunctionUrlConfig;
+  if (operation == "UpdateFunctionUrlConfig") return &lambda_model::kOperationUpdateFunctionUrlConfig;
+  if (operation == "DeleteFunctionUrlConfig") return &lambda_model::kOperationDeleteFunctionUrlConfig;
+  if (operation == "ListFunctionUrlConfigs") return &lambda_model::kOperationListFunctionUrlConfigs;
+  if (operation == "InvokeWithResponseStream") return &lambda_model::kOperationInvokeWithResponseStream;
   return nullptr;
 }
 
@@ -668,6 +1131,12 @@ const Shape* requestShape(std::string_view operation) {
   if (operation == "TagResource") return &lambda_model::kTagResourceRequest;
   if (operation == "PublishLayerVersion") return &lambda_model::kPublishLayerVersionRequest;
   if (operation == "AddLayerVersionPermission") return &lambda_model::kAddLayerVersionPermissionRequest;
+  if (operation == "PutFunctionEventInvokeConfig") return &lambda_model::kPutFunctionEventInvokeConfigRequest;
+  if (operation == "UpdateFunctionEventInvokeConfig") return &lambda_model::kUpdateFunctionEventInvokeConfigRequest;
+  if (operation == "CreateEventSourceMapping") return &lambda_model::kCreateEventSourceMappingRequest;
+  if (operation == "UpdateEventSourceMapping") return &lambda_model::kUpdateEventSourceMappingRequest;
+  if (operation == "CreateFunctionUrlConfig") return &lambda_model::kCreateFunctionUrlConfigRequest;
+  if (operation == "UpdateFunctionUrlConfig") return &lambda_model::kUpdateFunctionUrlConfigRequest;
   return nullptr;
 }
 

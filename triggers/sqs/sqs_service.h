@@ -49,6 +49,10 @@ class SqsService {
   static bool knowsOperation(const std::string& operation);
 
   size_t queueCount() const { return queues_.size(); }
+  // The queue an ARN of this server's region and account names, or nullptr (the internal
+  // client, sqs_local_client.h, goes by ARN).
+  Queue* queueByArn(const std::string& arn);
+  std::string queueArn(const std::string& name) const;
 
  private:
   // A long poll waiting for messages (sqs_messages.cc).
@@ -66,9 +70,7 @@ class SqsService {
   SqsService(Loop& loop, DbWriter& writer, const Clock& clock, SqsServiceOptions options);
 
   SqsResult<Queue*> queueFromUrl(const nlohmann::json& input);
-  Queue* queueByArn(const std::string& arn);
   std::string queueUrl(const std::string& endpoint, const Queue& q) const;
-  std::string queueArn(const std::string& name) const;
 
   void createQueue(const nlohmann::json& in, const std::string& endpoint, SqsReply reply);
   void getQueueUrl(const nlohmann::json& in, const std::string& endpoint, SqsReply reply);

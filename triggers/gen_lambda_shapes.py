@@ -86,6 +86,7 @@ SQS_OPERATIONS = [
     "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
     "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues",
     "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask",
+    "AddPermission", "RemovePermission",
 ]
 
 

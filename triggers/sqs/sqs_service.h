@@ -86,6 +86,9 @@ class SqsService {
   void deleteMessageBatch(const nlohmann::json& in, SqsReply reply);
   void changeMessageVisibility(const nlohmann::json& in, SqsReply reply);
   void changeMessageVisibilityBatch(const nlohmann::json& in, SqsReply reply);
+  // The queue's Policy as AddPermission and RemovePermission edit it (sqs_permissions.cc).
+  void addPermission(const nlohmann::json& in, SqsReply reply);
+  void removePermission(const nlohmann::json& in, SqsReply reply);
   void tagQueue(const nlohmann::json& in, SqsReply reply);
   void untagQueue(const nlohmann::json& in, SqsReply reply);
   void listQueueTags(const nlohmann::json& in, SqsReply reply);

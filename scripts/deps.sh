@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config git ca-certificates
   libuv1-dev libzip-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev
-  libhttp-parser-dev libcgroup-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhttp-parser-dev libcgroup-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   python3 python3-boto3 zip unzip curl openssl
   clang libclang-rt-14-dev
   libbrotli1 libc-ares2 libicu72 libnghttp2-14)

@@ -5,11 +5,13 @@ code, only the given settings change), invoke with a payload, from stdin, asynch
 with each sample event type, list, delete, and the exit codes and messages of mistakes."""
 import json
 import os
+import queue
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.dont_write_bytecode = True
@@ -71,7 +73,7 @@ class StratusCommandTest(StratusTestCase):
         self.assertEqual(res.stdout.strip(), "arn:aws:lambda:us-east-1:000000000000:function:" + name)
         return name, res
 
-    def invoke(self, name, *args, stdin=None):
+    def cli_invoke(self, name, *args, stdin=None):
         res = self.stratus("invoke", name, *args, stdin=stdin)
         self.assertEqual(res.returncode, 0, res)
         return json.loads(res.stdout), res.stderr
@@ -91,7 +93,7 @@ class StratusCommandTest(StratusTestCase):
         self.assertIn("runtime nodejs22.x, handler index.handler", res.stderr)
         config = self.lam.get_function_configuration(FunctionName=name)
         self.assertEqual((config["Runtime"], config["Handler"], config["State"]), ("nodejs22.x", "index.handler", "Active"))
-        out, log = self.invoke(name, '{"a": 1}')
+        out, log = self.cli_invoke(name, '{"a": 1}')
         self.assertEqual(out["event"], {"a": 1})
         self.assertEqual(out["files"], ["/var/task/index.mjs", "/var/task/lib/keep.js",
                                         "/var/task/node_modules/dep/index.js", "/var/task/package.json"])
@@ -101,7 +103,7 @@ class StratusCommandTest(StratusTestCase):
     def test_redeploy_changes_the_code_and_only_the_settings_given(self):
         d = self.folder({"index.mjs": NODE_ECHO})
         name, _ = self.deploy(d, "--memory", "256", "--env", "VERSION=one")
-        self.assertEqual(self.invoke(name)[0]["version"], "one")
+        self.assertEqual(self.cli_invoke(name)[0]["version"], "one")
         with open(os.path.join(d, "index.mjs"), "a") as f:
             f.write("\nexport const marker = 2;\n")
         with open(os.path.join(d, "added.txt"), "w") as f:
@@ -111,25 +113,25 @@ class StratusCommandTest(StratusTestCase):
         config = self.lam.get_function_configuration(FunctionName=name)
         self.assertEqual((config["Timeout"], config["MemorySize"]), (7, 256))
         self.assertEqual(config["Environment"]["Variables"], {"VERSION": "one"})
-        out, _ = self.invoke(name)
+        out, _ = self.cli_invoke(name)
         self.assertIn("/var/task/added.txt", out["files"], "the next invoke runs the new code")
 
     def test_python_folder_a_bootstrap_folder_and_a_zip(self):
         name, res = self.deploy(self.folder({"lambda_function.py": PYTHON_ECHO}))
         self.assertIn("handler lambda_function.lambda_handler", res.stderr)
-        self.assertEqual(self.invoke(name, '{"b": 2, "a": 1}')[0], {"python": True, "keys": ["a", "b"]})
+        self.assertEqual(self.cli_invoke(name, '{"b": 2, "a": 1}')[0], {"python": True, "keys": ["a", "b"]})
         name, _ = self.deploy(self.folder({"bootstrap": BOOTSTRAP}, modes={"bootstrap": 0o755}))
         self.assertEqual(self.lam.get_function_configuration(FunctionName=name)["Runtime"], "provided.al2023")
-        self.assertEqual(self.invoke(name)[0], {"shell": True}, "the executable bit survived the zip")
+        self.assertEqual(self.cli_invoke(name)[0], {"shell": True}, "the executable bit survived the zip")
         z = os.path.join(self.folder({}), "fn.zip")
         with open(z, "wb") as f:
             f.write(make_zip({"app.py": PYTHON_ECHO}))
         name, _ = self.deploy(z, "--runtime", "python3.12", "--handler", "app.lambda_handler")
-        self.assertEqual(self.invoke(name)[0]["python"], True)
+        self.assertEqual(self.cli_invoke(name)[0]["python"], True)
 
     def test_invoke_from_stdin_asynchronously_and_with_sample_events(self):
         name, _ = self.deploy(self.folder({"index.mjs": NODE_ECHO}))
-        self.assertEqual(self.invoke(name, "-", stdin='{"from": "stdin"}')[0]["event"], {"from": "stdin"})
+        self.assertEqual(self.cli_invoke(name, "-", stdin='{"from": "stdin"}')[0]["event"], {"from": "stdin"})
         res = self.stratus("invoke", name, '{"x": 1}', "--event")
         self.assertEqual(res.returncode, 0, res)
         self.assertIn("202", res.stderr)
@@ -143,8 +145,54 @@ class StratusCommandTest(StratusTestCase):
             "dynamodb": lambda e: e["Records"][0]["eventName"] == "INSERT",
         }
         for kind, check in shapes.items():
-            event = self.invoke(name, "hi", "--event-type", kind)[0]["event"]
+            event = self.cli_invoke(name, "hi", "--event-type", kind)[0]["event"]
             self.assertTrue(check(event), (kind, event))
+
+    def test_dev_redeploys_on_change_and_the_next_invoke_runs_the_new_code(self):
+        d = self.folder({"index.mjs": "export const handler = async () => ({v: 1});\n",
+                         "ignored/big.txt": "x", ".stratusignore": "ignored/\n"})
+        name = unique_name("dev")
+        proc = subprocess.Popen([STRATUS_BIN, "dev", d, "--name", name, "--endpoint", self.server.endpoint],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait(10)))
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
+
+        def wait_for(text, seconds=30):
+            deadline = time.monotonic() + seconds
+            seen = []
+            while time.monotonic() < deadline:
+                try:
+                    line = lines.get(timeout=max(0.05, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                seen.append(line)
+                if text in line:
+                    return line
+            self.fail("no %r from stratus dev within %d s; saw %r" % (text, seconds, seen))
+
+        wait_for("watching")
+        self.assertEqual(self.invoke_ok(name, {}), {"v": 1})
+        with open(os.path.join(d, "ignored", "big.txt"), "w") as f:
+            f.write("an ignored change")
+        time.sleep(1)  # far past the debounce: a redeploy would have been printed by now
+        early = []
+        while not lines.empty():
+            early.append(lines.get())
+        self.assertFalse([l for l in early if "redeployed" in l], "a change stratusignore names redeploys nothing")
+        with open(os.path.join(d, "index.mjs"), "w") as f:
+            f.write("export const handler = async () => ({v: 2});\n")
+        line = wait_for("redeployed")
+        self.assertRegex(line, r"redeployed %s \d+ ms after the change" % name)
+        self.assertEqual(self.invoke_ok(name, {}), {"v": 2})
+        # A new folder is watched too.
+        os.makedirs(os.path.join(d, "lib"))
+        wait_for("redeployed")
+        with open(os.path.join(d, "lib", "x.js"), "w") as f:
+            f.write("1")
+        wait_for("redeployed")
+        proc.terminate()
+        self.assertEqual(proc.wait(10), 0)
 
     def test_list_delete_and_mistakes(self):
         name, _ = self.deploy(self.folder({"index.mjs": NODE_ECHO}))
@@ -170,7 +218,7 @@ class StratusCommandTest(StratusTestCase):
                                      capture_output=True, timeout=CLI_TIMEOUT_S, text=True)
         self.assertEqual(unreachable.returncode, 1)
         self.assertIn("Is the server running?", unreachable.stderr)
-        for sub in (["deploy"], ["invoke"], ["list"], ["delete"], ["layer", "import"]):
+        for sub in (["deploy"], ["dev"], ["invoke"], ["list"], ["delete"], ["layer", "import"]):
             res = subprocess.run([STRATUS_BIN, *sub, "--help"], capture_output=True, timeout=CLI_TIMEOUT_S, text=True)
             self.assertEqual(res.returncode, 0, (sub, res))
             self.assertIn("--endpoint", res.stdout, sub)

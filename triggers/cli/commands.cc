@@ -1,17 +1,15 @@
 #include "triggers/cli/commands.h"
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "layers/file_util.h"
 #include "runtime/base/crypto.h"
-#include "triggers/cli/deploy_defaults.h"
-#include "triggers/cli/folder_zip.h"
+#include "triggers/cli/deploy.h"
+#include "triggers/cli/dev_command.h"
 #include "triggers/cli/lambda_client.h"
 #include "triggers/cli/sample_events.h"
 
@@ -21,117 +19,16 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kDefaultRole = "arn:aws:iam::000000000000:role/stratus-function";
-
-struct Common {
-  std::string endpoint = defaultEndpoint();
-  std::string region = defaultRegion();
-};
-
 int fail(const std::string& message) {
   std::cerr << "stratus: " << message << "\n";
   return 1;
 }
 
-// ---- deploy ----------------------------------------------------------------------------
-
-struct DeployArgs {
-  std::string source, name, runtime, handler, role = kDefaultRole;
-  int memory = 0, timeout = 0;
-  std::vector<std::string> env, layers;
-};
-
-Result<std::string> readCode(const std::string& source, std::ostream& progress) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(source, ec)) {
-    auto zipped = zipFolder(source);
-    if (!zipped.ok()) return zipped.error();
-    progress << "zipped " << zipped->files << " files (" << zipped->unzipped_bytes / 1024 << " KiB) into "
-             << zipped->bytes.size() / 1024 << " KiB\n";
-    return std::move(zipped->bytes);
-  }
-  auto bytes = layers::readWholeFile(source);
-  if (!bytes.ok()) return Error::invalidParameter("cannot read " + source + ": " + bytes.error().message);
-  return std::move(bytes).value();
-}
-
-// Waits (at most 60 s) until the function is Active and its last update Successful.
-Result<json> waitUntilReady(LambdaClient& client, const std::string& name) {
-  for (int attempt = 0; attempt < 600; ++attempt) {
-    ClientResponse r = client.call("GET", functionPath(name) + "/configuration");
-    if (r.status != 200) return Error::service(describeFailure(r, client.endpoint()));
-    json c = json::parse(r.body, nullptr, false);
-    std::string state = c.value("State", ""), update = c.value("LastUpdateStatus", "Successful");
-    if (state == "Failed" || update == "Failed") {
-      return Error::service("the function's " + std::string(state == "Failed" ? "state" : "last update") +
-                            " is Failed: " + c.value("StateReason", c.value("LastUpdateStatusReason", "")));
-    }
-    if (state == "Active" && update == "Successful") return c;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return Error::service("the function did not become Active within 60 s");
-}
-
 int deploy(const Common& common, DeployArgs a) {
   LambdaClient client(common.endpoint, common.region);
-  std::error_code ec;
-  bool folder = std::filesystem::is_directory(a.source, ec);
-  DeployDefaults inferred = folder ? inferDefaults(a.source) : DeployDefaults{};
-  if (a.name.empty()) a.name = nameFromFolder(folder ? a.source : std::filesystem::path(a.source).stem().string());
-  auto code = readCode(a.source, std::cerr);
-  if (!code.ok()) return fail(code.error().message);
-  if (code->size() > 1024 * 1024) std::cerr << "uploading " << code->size() / (1024 * 1024) << " MiB...\n";
-
-  json variables = json::object();
-  for (const std::string& kv : a.env) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return fail("--env wants KEY=VALUE, got " + kv);
-    variables[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  ClientResponse existing = client.call("GET", functionPath(a.name) + "/configuration");
-  if (existing.status == 0) return fail(describeFailure(existing, client.endpoint()));
-  if (existing.status == 404) {
-    std::string runtime = a.runtime.empty() ? inferred.runtime : a.runtime;
-    std::string handler = a.handler.empty() ? inferred.handler : a.handler;
-    if (runtime.empty() || handler.empty()) {
-      return fail("cannot tell the runtime and handler of " + a.source +
-                  " (no bootstrap, package.json, index.js/.mjs or lambda_function.py): pass --runtime and --handler");
-    }
-    if (!inferred.why.empty() && (a.runtime.empty() || a.handler.empty())) {
-      std::cerr << "runtime " << runtime << ", handler " << handler << " (from " << inferred.why << ")\n";
-    }
-    json create = {{"FunctionName", a.name}, {"Runtime", runtime}, {"Handler", handler}, {"Role", a.role},
-                   {"Code", {{"ZipFile", base64Encode(*code)}}}};
-    if (a.memory) create["MemorySize"] = a.memory;
-    if (a.timeout) create["Timeout"] = a.timeout;
-    if (!variables.empty()) create["Environment"] = {{"Variables", variables}};
-    if (!a.layers.empty()) create["Layers"] = a.layers;
-    ClientResponse r = client.call("POST", "/2015-03-31/functions", create.dump());
-    if (r.status != 201) return fail("create " + a.name + ": " + describeFailure(r, client.endpoint()));
-  } else if (existing.status == 200) {
-    ClientResponse r = client.call("PUT", functionPath(a.name) + "/code",
-                                   json{{"ZipFile", base64Encode(*code)}}.dump());
-    if (r.status != 200) return fail("update code of " + a.name + ": " + describeFailure(r, client.endpoint()));
-    auto ready = waitUntilReady(client, a.name);
-    if (!ready.ok()) return fail(ready.error().message);
-    // Only what was asked for changes on an existing function.
-    json update = json::object();
-    if (!a.runtime.empty()) update["Runtime"] = a.runtime;
-    if (!a.handler.empty()) update["Handler"] = a.handler;
-    if (a.memory) update["MemorySize"] = a.memory;
-    if (a.timeout) update["Timeout"] = a.timeout;
-    if (!variables.empty()) update["Environment"] = {{"Variables", variables}};
-    if (!a.layers.empty()) update["Layers"] = a.layers;
-    if (!update.empty()) {
-      r = client.call("PUT", functionPath(a.name) + "/configuration", update.dump());
-      if (r.status != 200) return fail("update " + a.name + ": " + describeFailure(r, client.endpoint()));
-    }
-  } else {
-    return fail(describeFailure(existing, client.endpoint()));
-  }
-  auto ready = waitUntilReady(client, a.name);
-  if (!ready.ok()) return fail(ready.error().message);
-  std::cout << ready->value("FunctionArn", "") << "\n";
+  auto deployed = deployFunction(client, a, std::cerr);
+  if (!deployed.ok()) return fail(deployed.error().message);
+  std::cout << deployed->value("FunctionArn", "") << "\n";
   return 0;
 }
 
@@ -214,6 +111,17 @@ int layerImport(const Common& common, const std::string& arn, const std::string&
   return 0;
 }
 
+void addDeployOptions(CLI::App* sub, DeployArgs& d) {
+  sub->add_option("--name", d.name, "the function's name (default: the folder's)");
+  sub->add_option("--runtime", d.runtime, "nodejs20.x, python3.12, provided.al2023... (default: guessed from the folder)");
+  sub->add_option("--handler", d.handler, "file.function (default: package.json's main, index.js, lambda_function.py...)");
+  sub->add_option("--memory", d.memory, "MemorySize in MB")->check(CLI::Range(128, 10240));
+  sub->add_option("--timeout", d.timeout, "Timeout in seconds")->check(CLI::Range(1, 900));
+  sub->add_option("--env", d.env, "an environment variable KEY=VALUE (repeatable)");
+  sub->add_option("--layer", d.layers, "a layer version ARN (repeatable, in order)");
+  sub->add_option("--role", d.role, "the execution role ARN (kept, not enforced)");
+}
+
 void addCommon(CLI::App* sub, Common& common) {
   sub->add_option("--endpoint", common.endpoint,
                   "the server (default $AWS_ENDPOINT_URL_LAMBDA, $AWS_ENDPOINT_URL, else http://127.0.0.1:9000)");
@@ -225,7 +133,7 @@ void addCommon(CLI::App* sub, Common& common) {
 bool isClientCommand(int argc, char** argv) {
   if (argc < 2) return false;
   std::string c = argv[1];
-  return c == "deploy" || c == "invoke" || c == "list" || c == "delete" || c == "layer";
+  return c == "deploy" || c == "dev" || c == "invoke" || c == "list" || c == "delete" || c == "layer";
 }
 
 int runClientCommand(int argc, char** argv) {
@@ -239,16 +147,21 @@ int runClientCommand(int argc, char** argv) {
       "deploy", "zip a folder (minus what .stratusignore names) or take a zip, create or update the function, "
                 "wait until it is Active, print its ARN");
   deploy_cmd->add_option("source", d.source, "a folder or a .zip")->required();
-  deploy_cmd->add_option("--name", d.name, "the function's name (default: the folder's)");
-  deploy_cmd->add_option("--runtime", d.runtime, "nodejs20.x, python3.12, provided.al2023... (default: guessed from the folder)");
-  deploy_cmd->add_option("--handler", d.handler, "file.function (default: package.json's main, index.js, lambda_function.py...)");
-  deploy_cmd->add_option("--memory", d.memory, "MemorySize in MB")->check(CLI::Range(128, 10240));
-  deploy_cmd->add_option("--timeout", d.timeout, "Timeout in seconds")->check(CLI::Range(1, 900));
-  deploy_cmd->add_option("--env", d.env, "an environment variable KEY=VALUE (repeatable)");
-  deploy_cmd->add_option("--layer", d.layers, "a layer version ARN (repeatable, in order)");
-  deploy_cmd->add_option("--role", d.role, "the execution role ARN (kept, not enforced)");
+  addDeployOptions(deploy_cmd, d);
   addCommon(deploy_cmd, common);
   deploy_cmd->callback([&] { run = [&] { return deploy(common, d); }; });
+
+  DevArgs dev;
+  CLI::App* dev_cmd = app.add_subcommand(
+      "dev", "deploy a folder, then redeploy it on every change (inotify, debounced) and print the function's "
+             "log lines as they arrive, until Ctrl-C");
+  dev_cmd->add_option("source", dev.deploy.source, "the function's folder")->required()->check(CLI::ExistingDirectory);
+  addDeployOptions(dev_cmd, dev.deploy);
+  dev_cmd->add_option("--debounce-ms", dev.debounce_ms, "wait this long after the last change (default 100)")
+      ->check(CLI::Range(0, 10000));
+  dev_cmd->add_flag("!--no-logs", dev.logs, "do not print the function's log lines");
+  addCommon(dev_cmd, common);
+  dev_cmd->callback([&] { run = [&] { return runDev(common, dev); }; });
 
   InvokeArgs i;
   CLI::App* invoke_cmd = app.add_subcommand(

@@ -83,8 +83,8 @@ std::string percentEncode(const std::string& text) {
 
 std::string functionPath(const std::string& name) { return "/2015-03-31/functions/" + percentEncode(name); }
 
-LambdaClient::LambdaClient(std::string endpoint, std::string region)
-    : endpoint_(std::move(endpoint)), region_(std::move(region)) {
+LambdaClient::LambdaClient(std::string endpoint, std::string region, std::string service)
+    : endpoint_(std::move(endpoint)), region_(std::move(region)), service_(std::move(service)) {
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
   size_t scheme = endpoint_.find("://");
   host_ = scheme == std::string::npos ? endpoint_ : endpoint_.substr(scheme + 3);
@@ -120,7 +120,7 @@ ClientResponse LambdaClient::call(const std::string& method, const std::string& 
   std::string key = env("AWS_ACCESS_KEY_ID"), secret = env("AWS_SECRET_ACCESS_KEY");
   if (key.empty() || secret.empty()) key = "test", secret = "test";
   std::string authorization =
-      sigv4::authorizationHeader(signed_request, {key, secret, region_, "lambda", date}, signed_names);
+      sigv4::authorizationHeader(signed_request, {key, secret, region_, service_, date}, signed_names);
 
   curl_slist* list = nullptr;
   auto add = [&](const std::string& name, const std::string& value) {

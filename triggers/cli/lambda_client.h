@@ -19,8 +19,9 @@ struct ClientResponse {
 
 class LambdaClient {
  public:
-  // `endpoint`: "http://127.0.0.1:9000" (a trailing slash is dropped).
-  LambdaClient(std::string endpoint, std::string region);
+  // `endpoint`: "http://127.0.0.1:9000" (a trailing slash is dropped). `service` names the
+  // signature's scope ("lambda", "logs").
+  LambdaClient(std::string endpoint, std::string region, std::string service = "lambda");
 
   // `path`: path and query, percent-encoded as sent ("/2015-03-31/functions?MaxItems=5").
   ClientResponse call(const std::string& method, const std::string& path, const std::string& body = "",
@@ -28,7 +29,7 @@ class LambdaClient {
   const std::string& endpoint() const { return endpoint_; }
 
  private:
-  std::string endpoint_, host_, region_;
+  std::string endpoint_, host_, region_, service_;
 };
 
 // The server a command talks to by default: $AWS_ENDPOINT_URL_LAMBDA, $AWS_ENDPOINT_URL, then

@@ -10,6 +10,7 @@
 #include "runtime/base/crypto.h"
 #include "triggers/cli/deploy.h"
 #include "triggers/cli/dev_command.h"
+#include "triggers/cli/logs_command.h"
 #include "triggers/cli/lambda_client.h"
 #include "triggers/cli/sample_events.h"
 
@@ -133,7 +134,7 @@ void addCommon(CLI::App* sub, Common& common) {
 bool isClientCommand(int argc, char** argv) {
   if (argc < 2) return false;
   std::string c = argv[1];
-  return c == "deploy" || c == "dev" || c == "invoke" || c == "list" || c == "delete" || c == "layer";
+  return c == "deploy" || c == "dev" || c == "invoke" || c == "logs" || c == "list" || c == "delete" || c == "layer";
 }
 
 int runClientCommand(int argc, char** argv) {
@@ -177,6 +178,15 @@ int runClientCommand(int argc, char** argv) {
   invoke_cmd->add_flag("--event", i.event, "invoke asynchronously (InvocationType Event)");
   addCommon(invoke_cmd, common);
   invoke_cmd->callback([&] { run = [&] { return invoke(common, i); }; });
+
+  LogsArgs logs;
+  CLI::App* logs_cmd = app.add_subcommand("logs", "print a function's log lines (CloudWatch Logs on the server)");
+  logs_cmd->add_option("name", logs.name, "the function")->required();
+  logs_cmd->add_option("--since", logs.since, "from this long ago: 30s, 10m (default), 2h, 1d, or epoch ms");
+  logs_cmd->add_option("--filter", logs.filter, "a CloudWatch Logs filter pattern (terms, \"phrases\", ?any, -not, { $.json = ... })");
+  logs_cmd->add_flag("--follow,-f", logs.follow, "keep printing new lines until Ctrl-C");
+  addCommon(logs_cmd, common);
+  logs_cmd->callback([&] { run = [&] { return runLogs(common, logs); }; });
 
   CLI::App* list_cmd = app.add_subcommand("list", "list the functions");
   addCommon(list_cmd, common);

@@ -12,10 +12,10 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <set>
 #include <sstream>
 
 #include "triggers/cli/folder_zip.h"
+#include "triggers/cli/log_follower.h"
 
 namespace stratus::triggers::cli {
 
@@ -112,57 +112,6 @@ class FolderWatch {
   std::map<int, fs::path> dirs_;
 };
 
-// New lines of the function's log group since the command started, each printed once.
-class LogFollower {
- public:
-  LogFollower(const Common& common, std::string group)
-      : client_(common.endpoint, common.region, "logs"), group_(std::move(group)) {
-    since_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  }
-  void poll() {
-    if (off_) return;
-    std::string token;
-    for (int page = 0; page < 20; ++page) {
-      json ask = {{"logGroupName", group_}, {"startTime", since_ms_}};
-      if (!token.empty()) ask["nextToken"] = token;
-      ClientResponse r = client_.call("POST", "/", ask.dump(),
-                                      {{"Content-Type", "application/x-amz-json-1.1"},
-                                       {"X-Amz-Target", "Logs_20140328.FilterLogEvents"}});
-      if (r.status == 400 && r.body.find("ResourceNotFoundException") != std::string::npos) return;  // no logs yet
-      if (r.status != 200) {
-        std::cerr << "stratus dev: the server's logs are not available (" << describeFailure(r, client_.endpoint())
-                  << "); showing redeploys only\n";
-        off_ = true;
-        return;
-      }
-      json j = json::parse(r.body, nullptr, false);
-      int64_t newest = since_ms_;
-      for (const auto& e : j.value("events", json::array())) {
-        std::string id = e.value("eventId", "");
-        if (!seen_.insert(id).second) continue;
-        std::string message = e.value("message", "");
-        std::cout << message << (message.empty() || message.back() != '\n' ? "\n" : "");
-        newest = std::max<int64_t>(newest, e.value("timestamp", int64_t{0}));
-      }
-      // The next poll starts at the newest line seen (same-millisecond lines may follow it;
-      // the ids already printed are skipped).
-      since_ms_ = newest;
-      token = j.value("nextToken", "");
-      if (token.empty()) break;
-    }
-    std::cout.flush();
-  }
-
- private:
-  LambdaClient client_;
-  std::string group_;
-  int64_t since_ms_ = 0;
-  std::set<std::string> seen_;
-  bool off_ = false;
-};
-
 }  // namespace
 
 int runDev(const Common& common, DevArgs a) {
@@ -184,7 +133,7 @@ int runDev(const Common& common, DevArgs a) {
   }
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
-  LogFollower logs(common, "/aws/lambda/" + a.deploy.name);
+  LogFollower logs(common, "/aws/lambda/" + a.deploy.name, nowEpochMs(), "");
   std::cout << "deployed " << deployed->value("FunctionArn", "") << "\n"
             << "watching " << a.deploy.source << " (" << watch.directories()
             << " folders); Ctrl-C to stop" << std::endl;
@@ -218,7 +167,7 @@ int runDev(const Common& common, DevArgs a) {
       last_change.reset();
     }
     if (a.logs && now >= next_log_poll) {
-      logs.poll();
+      logs.poll(std::cout);
       next_log_poll = Clock::now() + std::chrono::milliseconds(500);
     }
   }

@@ -1,5 +1,6 @@
-// What `stratus deploy` reads from a folder: .stratusignore's gitignore rules, and the runtime
-// and handler a folder's layout implies.
+// The stratus command's pure parts: what `stratus deploy` reads from a folder
+// (.stratusignore's gitignore rules, the runtime and handler a layout implies) and
+// `stratus logs --since`.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 
 #include "triggers/cli/deploy_defaults.h"
 #include "triggers/cli/folder_zip.h"
+#include "triggers/cli/logs_command.h"
 
 namespace stratus::triggers::cli {
 namespace {
@@ -89,6 +91,18 @@ TEST_F(FolderTest, ZipCountsWhatIsKeptAndRefusesAnEmptyResult) {
 TEST(NameFromFolder, KeepsLambdasCharacters) {
   EXPECT_EQ(nameFromFolder("/tmp/my app.v2"), "my-app-v2");
   EXPECT_EQ(nameFromFolder(std::string(100, 'a')).size(), 64u);
+}
+
+TEST(ParseSince, DurationsAndEpochMilliseconds) {
+  constexpr int64_t kNow = 1'700'000'000'000;
+  EXPECT_EQ(parseSince("30s", kNow), kNow - 30'000);
+  EXPECT_EQ(parseSince("10m", kNow), kNow - 600'000);
+  EXPECT_EQ(parseSince("2h", kNow), kNow - 7'200'000);
+  EXPECT_EQ(parseSince("1d", kNow), kNow - 86'400'000);
+  EXPECT_EQ(parseSince("1699999999000", kNow), 1'699'999'999'000);
+  for (const char* bad : {"", "m", "5q", "-5m", "1.5h", "99999999999m", "12345678901234567890"}) {
+    EXPECT_FALSE(parseSince(bad, kNow).has_value()) << bad;
+  }
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "scheduler/alias_router.h"
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
+#include "scheduler/invocation_metrics.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {
@@ -40,6 +41,7 @@ struct InvokeCall {
   std::string payload;
   std::string invoked_function_arn;
   std::string client_context_json;
+  std::string invocation_type = "RequestResponse";  // or "Event": a metrics label
 };
 
 struct InvokeOutput {
@@ -89,6 +91,10 @@ class Scheduler {
   size_t busyCount(const std::string& function_name) const;
   // Memory charged against the budget now (placement.h): sandboxes and the factory's pools.
   uint64_t hostUsedMb() const;
+  uint64_t hostBudgetMb() const { return options_.host_memory_budget_mb; }
+  // Sandboxes now, by (tier, state: starting, idle, busy, condemned).
+  std::map<std::pair<std::string, std::string>, int> sandboxCensus() const;
+  const InvocationMetrics& metrics() const { return metrics_; }
 
  private:
   struct Slot {
@@ -144,6 +150,7 @@ class Scheduler {
   sandbox::SandboxFactory& factory_;
   ConcurrencyLimiter& limiter_;
   SchedulerOptions options_;
+  InvocationMetrics metrics_;
   const Clock& clock_;
   AliasRouter router_;
   uint64_t next_slot_id_ = 1;

@@ -84,6 +84,7 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   // (the baseline the benchmarks compare invoke latency against).
   add("GET", "/_stratus/code/{}", "", getCodeZip);
   add("GET", "/_stratus/health", "", health);
+  add("GET", "/metrics", "", getMetrics);
 }
 
 HttpServerOptions ApiServer::httpOptions(const ApiServerOptions& o) const {

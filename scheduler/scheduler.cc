@@ -321,6 +321,12 @@ void Scheduler::retire(const std::string& function_name) {
   }
 }
 
+void Scheduler::recycle(const std::string& function_name) {
+  for (uint64_t id : slotsOf(function_name, [](const Slot& s) { return !s.busy && s.provisioned_for.empty(); })) {
+    dropSlot(id);
+  }
+}
+
 void Scheduler::forget(const std::string& function_name, const std::string& version) {
   for (auto it = provisioned_.begin(); it != provisioned_.end();) {
     bool match = it->first.first == function_name && (version.empty() || it->second.version == version);

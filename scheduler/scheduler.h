@@ -72,6 +72,9 @@ class Scheduler {
   // $LATEST's code or configuration changed: its idle sandboxes go now; busy ones finish
   // their invocation and are then dropped.
   void retire(const std::string& function_name);
+  // Drops every idle on-demand sandbox of the function, so its next invoke is a cold start
+  // (`stratus coldstart`). Provisioned ones stay.
+  void recycle(const std::string& function_name);
   // The function (or one version of it) was deleted.
   void forget(const std::string& function_name, const std::string& version = "");
 

@@ -194,6 +194,31 @@ class StratusCommandTest(StratusTestCase):
         proc.terminate()
         self.assertEqual(proc.wait(10), 0)
 
+    def test_coldstart_forces_cold_starts_per_memory_size_and_draws_them(self):
+        name, _ = self.deploy(self.folder({"index.mjs": NODE_ECHO}), "--memory", "192")
+        self.cli_invoke(name)
+        svg = os.path.join(self.folder({}), "cold.svg")
+        res = self.stratus("coldstart", name, "-n", "3", "--memory", "128,256", "--out", svg)
+        self.assertEqual(res.returncode, 0, res)
+        for memory in (128, 256):
+            self.assertIn("%s @ %d MB: 3 cold starts\n" % (name, memory), res.stdout)
+        self.assertRegex(res.stdout, r"cold invoke, end to end +[0-9.]+ +[0-9.]+")
+        self.assertRegex(res.stdout, r"Init Duration \(REPORT\) +[0-9.]+")
+        import xml.dom.minidom
+        doc = xml.dom.minidom.parse(svg)
+        labels = [t.firstChild.data for t in doc.getElementsByTagName("text") if "MB (n=" in t.firstChild.data]
+        self.assertEqual(len(labels), 2, labels)
+        self.assertEqual(self.lam.get_function_configuration(FunctionName=name)["MemorySize"], 192, "memory restored")
+        res = self.stratus("coldstart", "--compare", name, name, "-n", "1")
+        self.assertEqual(res.returncode, 0, res)
+        self.assertEqual(res.stdout.count("1 cold starts"), 2)
+        # The recycle route alone: the next invoke is cold.
+        self.cli_invoke(name)
+        r = self.server.http("POST", "/_stratus/functions/%s/recycle" % name)
+        self.assertEqual(r.status, 204)
+        self.assertIn("Init Duration", self.cli_invoke(name)[1])
+        self.assertEqual(self.server.http("POST", "/_stratus/functions/nope/recycle").status, 404)
+
     def test_list_delete_and_mistakes(self):
         name, _ = self.deploy(self.folder({"index.mjs": NODE_ECHO}))
         res = self.stratus("list")
@@ -218,7 +243,7 @@ class StratusCommandTest(StratusTestCase):
                                      capture_output=True, timeout=CLI_TIMEOUT_S, text=True)
         self.assertEqual(unreachable.returncode, 1)
         self.assertIn("Is the server running?", unreachable.stderr)
-        for sub in (["deploy"], ["dev"], ["invoke"], ["list"], ["delete"], ["layer", "import"]):
+        for sub in (["deploy"], ["dev"], ["invoke"], ["logs"], ["coldstart"], ["list"], ["delete"], ["layer", "import"]):
             res = subprocess.run([STRATUS_BIN, *sub, "--help"], capture_output=True, timeout=CLI_TIMEOUT_S, text=True)
             self.assertEqual(res.returncode, 0, (sub, res))
             self.assertIn("--endpoint", res.stdout, sub)

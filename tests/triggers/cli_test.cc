@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "triggers/cli/coldstart_command.h"
 #include "triggers/cli/deploy_defaults.h"
 #include "triggers/cli/folder_zip.h"
 #include "triggers/cli/logs_command.h"
@@ -103,6 +104,25 @@ TEST(ParseSince, DurationsAndEpochMilliseconds) {
   for (const char* bad : {"", "m", "5q", "-5m", "1.5h", "99999999999m", "12345678901234567890"}) {
     EXPECT_FALSE(parseSince(bad, kNow).has_value()) << bad;
   }
+}
+
+TEST(Percentile, InterpolatesBetweenClosestRanks) {
+  EXPECT_EQ(percentile({}, 50), 0);
+  EXPECT_EQ(percentile({7}, 99), 7);
+  EXPECT_EQ(percentile({4, 1, 3, 2}, 0), 1);
+  EXPECT_EQ(percentile({4, 1, 3, 2}, 100), 4);
+  EXPECT_DOUBLE_EQ(percentile({4, 1, 3, 2}, 50), 2.5);
+  EXPECT_DOUBLE_EQ(percentile({10, 20, 30, 40, 50}, 90), 46);
+}
+
+TEST(ColdstartSvg, OnePanelPerGroup) {
+  ColdSamples a{"f @ 128 MB", {10, 12, 30}, {8, 9, 25}, {1, 1, 1}, 0};
+  ColdSamples b{"f @ 512 MB", {5, 6}, {4, 4}, {1, 1}, 0};
+  std::string svg = coldstartSvg({a, b});
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("f @ 128 MB (n=3"), std::string::npos);
+  EXPECT_NE(svg.find("f @ 512 MB (n=2"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "layers/file_util.h"
 #include "runtime/base/crypto.h"
 #include "triggers/cli/deploy.h"
+#include "triggers/cli/coldstart_command.h"
 #include "triggers/cli/dev_command.h"
 #include "triggers/cli/logs_command.h"
 #include "triggers/cli/lambda_client.h"
@@ -134,7 +135,7 @@ void addCommon(CLI::App* sub, Common& common) {
 bool isClientCommand(int argc, char** argv) {
   if (argc < 2) return false;
   std::string c = argv[1];
-  return c == "deploy" || c == "dev" || c == "invoke" || c == "logs" || c == "list" || c == "delete" || c == "layer";
+  return c == "deploy" || c == "dev" || c == "invoke" || c == "logs" || c == "coldstart" || c == "list" || c == "delete" || c == "layer";
 }
 
 int runClientCommand(int argc, char** argv) {
@@ -187,6 +188,31 @@ int runClientCommand(int argc, char** argv) {
   logs_cmd->add_flag("--follow,-f", logs.follow, "keep printing new lines until Ctrl-C");
   addCommon(logs_cmd, common);
   logs_cmd->callback([&] { run = [&] { return runLogs(common, logs); }; });
+
+  ColdstartArgs cold;
+  std::vector<std::string> compare;
+  CLI::App* cold_cmd = app.add_subcommand(
+      "coldstart", "force N cold starts and report their percentiles (end to end, Init Duration, Duration, the "
+                   "rest), a histogram, and an SVG with --out");
+  cold_cmd->add_option("name", cold.names, "the function");
+  cold_cmd->add_option("--compare", compare, "two functions side by side")->expected(2);
+  cold_cmd->add_option("-n", cold.n, "cold starts per function and memory size (default 20)")->check(CLI::Range(1, 10000));
+  cold_cmd->add_option("--memory", cold.memory, "memory sizes to try, e.g. 128,512,1024 (restored afterwards)")
+      ->delimiter(',')
+      ->check(CLI::Range(128, 10240));
+  cold_cmd->add_option("--payload", cold.payload, "the event (default {})");
+  cold_cmd->add_option("--out", cold.out, "write an SVG of the distributions here");
+  addCommon(cold_cmd, common);
+  cold_cmd->callback([&] {
+    run = [&] {
+      for (const std::string& c : compare) cold.names.push_back(c);
+      if (cold.names.empty()) {
+        std::cerr << "stratus coldstart: name a function, or --compare NAME1 NAME2\n";
+        return 2;
+      }
+      return runColdstart(common, cold);
+    };
+  });
 
   CLI::App* list_cmd = app.add_subcommand("list", "list the functions");
   addCommon(list_cmd, common);

@@ -6,6 +6,7 @@
 #include "runtime/base/answer_on_drop.h"
 #include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
+#include "sandbox/invocation_log.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {
@@ -164,10 +165,17 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
                              std::move(call.invoked_function_arn),
                              std::move(call.client_context_json)};
   std::string context = "request " + req.request_id + ", function " + slot.function;
-  auto answer = [this, alive = alive_, slot_id, version, lease = std::move(lease),
-                 done = std::move(done)](sandbox::InvokeResult result) mutable {
+  int64_t started_ms = epochMs();
+  auto answer = [this, alive = alive_, slot_id, version, started_ms, function = slot.function,
+                 lease = std::move(lease), done = std::move(done)](sandbox::InvokeResult result) mutable {
     lease.reset();  // the unit is free as soon as the sandbox is
     if (!*alive) return;
+    if (log_sink_ && !result.log_text.empty()) {
+      // A sandbox that never started an environment names no stream: one is made for it.
+      std::string stream = result.log_stream.empty() ? sandbox::logStreamName(started_ms, version) : result.log_stream;
+      log_sink_->record(InvocationLog{function, version, "/aws/lambda/" + function, std::move(stream),
+                                      started_ms, epochMs(), result.log_text});
+    }
     bool lost = result.outcome == sandbox::InvokeOutcome::kLost;
     auto it = slots_.find(slot_id);
     if (it != slots_.end()) {

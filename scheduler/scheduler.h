@@ -21,6 +21,7 @@
 #include "scheduler/alias_router.h"
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
+#include "scheduler/invocation_log_sink.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {
@@ -66,6 +67,8 @@ class Scheduler {
   ~Scheduler();
 
   void invoke(InvokeCall call, InvokeDone done);
+  // Every invocation's log lines go to `sink` when it ends (nullptr: nowhere). Not owned.
+  void setLogSink(InvocationLogSink* sink) { log_sink_ = sink; }
 
   // $LATEST's code or configuration changed: its idle sandboxes go now; busy ones finish
   // their invocation and are then dropped.
@@ -146,6 +149,7 @@ class Scheduler {
   SchedulerOptions options_;
   const Clock& clock_;
   AliasRouter router_;
+  InvocationLogSink* log_sink_ = nullptr;
   uint64_t next_slot_id_ = 1;
   std::map<uint64_t, Slot> slots_;
   std::map<std::string, std::vector<uint64_t>> function_slots_;

@@ -17,6 +17,10 @@ struct InvocationLog {
   int64_t start_ms = 0;    // epoch ms: handed to the sandbox
   int64_t end_ms = 0;      // epoch ms: the result came back
   std::string text;        // '\n'-ended lines: [INIT_START] [init lines] START ... END REPORT
+  // LoggingConfig: with the JSON format the platform's lines are JSON records, kept down to
+  // `system_log_level` (DEBUG, INFO or WARN).
+  bool json_format = false;
+  std::string system_log_level = "INFO";
 };
 
 class InvocationLogSink {

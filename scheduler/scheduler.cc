@@ -52,6 +52,14 @@ sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const Bundles& 
   spec.task_root = bundles.task;
   spec.opt_root = bundles.opt;
   if (r.environment) spec.environment = *r.environment;
+  // LoggingConfig reaches the runtimes as Lambda passes it: JSON format and its application log
+  // level (the runtime clients format and filter their console by these); a custom log group
+  // as the reserved AWS_LAMBDA_LOG_GROUP_NAME.
+  if (r.log_format == "JSON") {
+    spec.environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+    spec.environment["AWS_LAMBDA_LOG_LEVEL"] = r.application_log_level.empty() ? "INFO" : r.application_log_level;
+  }
+  if (!r.log_group.empty()) spec.environment["AWS_LAMBDA_LOG_GROUP_NAME"] = r.log_group;
   spec.memory_mb = r.memory_mb;
   spec.timeout_s = r.timeout_s;
   spec.ephemeral_mb = r.ephemeral_storage_mb;
@@ -165,16 +173,31 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
                              std::move(call.invoked_function_arn),
                              std::move(call.client_context_json)};
   std::string context = "request " + req.request_id + ", function " + slot.function;
-  int64_t started_ms = epochMs();
-  auto answer = [this, alive = alive_, slot_id, version, started_ms, function = slot.function,
+  // Where the lines go, as configured when the invocation started.
+  InvocationLog log_target;
+  log_target.function_name = slot.function;
+  log_target.version = version;
+  log_target.log_group = "/aws/lambda/" + slot.function;
+  log_target.start_ms = epochMs();
+  const FunctionState* st = log_sink_ ? registry_.find(slot.function) : nullptr;
+  if (st) {
+    if (const FunctionRecord* r = st->version(version)) {
+      log_target.log_group = r->logGroup();
+      log_target.json_format = r->log_format == "JSON";
+      log_target.system_log_level = r->system_log_level.empty() ? "INFO" : r->system_log_level;
+    }
+  }
+  auto answer = [this, alive = alive_, slot_id, version, log_target = std::move(log_target),
                  lease = std::move(lease), done = std::move(done)](sandbox::InvokeResult result) mutable {
     lease.reset();  // the unit is free as soon as the sandbox is
     if (!*alive) return;
     if (log_sink_ && !result.log_text.empty()) {
       // A sandbox that never started an environment names no stream: one is made for it.
-      std::string stream = result.log_stream.empty() ? sandbox::logStreamName(started_ms, version) : result.log_stream;
-      log_sink_->record(InvocationLog{function, version, "/aws/lambda/" + function, std::move(stream),
-                                      started_ms, epochMs(), result.log_text});
+      log_target.log_stream =
+          result.log_stream.empty() ? sandbox::logStreamName(log_target.start_ms, version) : result.log_stream;
+      log_target.end_ms = epochMs();
+      log_target.text = result.log_text;
+      log_sink_->record(std::move(log_target));
     }
     bool lost = result.outcome == sandbox::InvokeOutcome::kLost;
     auto it = slots_.find(slot_id);

@@ -54,6 +54,7 @@ struct ServeOptions {
   stratus::triggers::ApiServerOptions api;  // exposure policy, connection cap, deadlines
   std::vector<std::string> credentials_files;
   stratus::logs::LogStoreOptions logs;  // size cap per log group, retention sweep
+  bool function_logs = true;  // --no-function-logs: invocations' lines are not kept (benchmarks)
 };
 
 bool parseCount(const std::string& v, uint64_t& out) {
@@ -129,6 +130,7 @@ void usage() {
       "  --logs-group-max-kb N     events a log group keeps at most (default 16384 KiB); past it\n"
       "                            its oldest streams are dropped (docs/logs.md)\n"
       "  --logs-sweep-ms N         how often retention policies are enforced (default 60000)\n"
+      "  --no-function-logs        keep no invocation's lines (the Logs API still serves)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
       "                            at their MemorySize and idle ones at their footprint; past it\n"
       "                            the least recently used idle ones are evicted, then invokes\n"
@@ -202,6 +204,8 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
       uint64_t kb = 0;
       if (!parseCount(v, kb) || kb == 0) return false;
       o.logs.group_max_bytes = kb << 10;
+    } else if (a == "--no-function-logs") {
+      o.function_logs = false;
     } else if (a == "--logs-sweep-ms" && next(v)) {
       uint64_t ms = 0;
       if (!parseCount(v, ms) || ms == 0) return false;
@@ -386,7 +390,7 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(log_store.error().message);
     return 1;
   }
-  sched.setLogSink(log_store->get());
+  if (o.function_logs) sched.setLogSink(log_store->get());
   logs::LogsService logs_api(**log_store, {o.region, o.account_id});
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
                                                {o.region, o.account_id}, **layer_registry, queues->get(),

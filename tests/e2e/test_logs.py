@@ -218,6 +218,114 @@ exports.handler = async (event) => {
         self.assertEqual([e["message"] for e in got], ["from the function"])
 
 
+class LoggingConfigTest(StratusTestCase):
+    """LoggingConfig as Lambda applies it: JSON format and the application log level reach the
+    runtime (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL), the platform's lines become JSON
+    records kept down to SystemLogLevel, and LogGroup moves the function's lines."""
+
+    SOURCE = """
+exports.handler = async (event, context) => {
+  console.debug('debug line');
+  console.info('info line');
+  console.warn('warn line');
+  return { group: context.logGroupName, format: process.env.AWS_LAMBDA_LOG_FORMAT || null,
+           level: process.env.AWS_LAMBDA_LOG_LEVEL || null };
+};
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.logs = logs_client(cls.server.endpoint)
+
+    def messages(self, group, request_id):
+        def look():
+            try:
+                evs = self.logs.filter_log_events(logGroupName=group)["events"]
+            except ClientError:
+                return None
+            msgs = [e["message"] for e in evs]
+            return msgs if any(request_id in m and ("platform.report" in m or m.startswith("REPORT")) for m in msgs) else None
+        return wait_for(look, 30) or []
+
+    def test_configuration_shows_what_was_set(self):
+        name, _, made = self.create_function(source=self.SOURCE)
+        self.assertEqual(made["LoggingConfig"], {"LogFormat": "Text", "LogGroup": "/aws/lambda/" + name})
+        up = self.lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "JSON"})
+        self.assertEqual(up["LoggingConfig"], {"LogFormat": "JSON", "ApplicationLogLevel": "INFO",
+                                               "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/" + name})
+        self.lam.update_function_configuration(FunctionName=name, LoggingConfig={"ApplicationLogLevel": "WARN"})
+        got = self.lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+        self.assertEqual((got["LogFormat"], got["ApplicationLogLevel"]), ("JSON", "WARN"))
+        back = self.lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+        self.assertEqual(back["LoggingConfig"], {"LogFormat": "Text", "LogGroup": "/aws/lambda/" + name})
+        with self.assertRaises(ClientError) as cm:
+            self.lam.update_function_configuration(FunctionName=name, LoggingConfig={"ApplicationLogLevel": "DEBUG"})
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidParameterValueException")
+        with self.assertRaises(ClientError) as cm:
+            self.lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "XML"})
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+
+    def test_json_format_levels_and_system_records(self):
+        if not process_tier_available(self.server):
+            self.skipTest("the process tier is not available here (see the server's start-up warning)")
+        name, _, _ = self.create_function(source=self.SOURCE, LoggingConfig={
+            "LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO"})
+        r = self.invoke(name, {})
+        out = r.json()
+        self.assertEqual((out["format"], out["level"]), ("JSON", "WARN"))
+        rid = r.raw["ResponseMetadata"]["RequestId"]
+        msgs = self.messages("/aws/lambda/" + name, rid)
+        records = [json.loads(m) for m in msgs]
+        app = [x for x in records if "level" in x]
+        self.assertEqual([(x["level"], x["message"]) for x in app], [("WARN", "warn line")])
+        self.assertEqual(app[0]["requestId"], rid)
+        types = [x.get("type") for x in records if "type" in x]
+        self.assertIn("platform.start", types)
+        self.assertIn("platform.report", types)
+        self.assertIn("platform.initStart", types)
+        report = next(x for x in records if x.get("type") == "platform.report")
+        self.assertEqual(report["record"]["requestId"], rid)
+        self.assertEqual(report["record"]["status"], "success")
+        self.assertGreater(report["record"]["metrics"]["durationMs"], 0)
+        self.assertFalse(any(m.startswith("END RequestId") for m in msgs), msgs)
+        # JSON patterns now match the function's own lines.
+        hits = self.logs.filter_log_events(logGroupName="/aws/lambda/" + name, filterPattern='{ $.level = "WARN" }')
+        self.assertEqual([json.loads(e["message"])["message"] for e in hits["events"]], ["warn line"])
+
+    def test_system_log_level_warn_drops_the_platform_records_of_successes(self):
+        if not process_tier_available(self.server):
+            self.skipTest("the process tier is not available here (see the server's start-up warning)")
+        name, _, _ = self.create_function(source=self.SOURCE, LoggingConfig={
+            "LogFormat": "JSON", "SystemLogLevel": "WARN"})
+        r = self.invoke(name, {})
+        rid = r.raw["ResponseMetadata"]["RequestId"]
+
+        def app_lines():
+            try:
+                evs = self.logs.filter_log_events(logGroupName="/aws/lambda/" + name)["events"]
+            except ClientError:
+                return None
+            recs = [json.loads(e["message"]) for e in evs]
+            return recs if any(x.get("message") == "warn line" for x in recs) else None
+        recs = wait_for(app_lines, 30) or []
+        self.assertTrue(recs)
+        self.assertEqual([x for x in recs if "type" in x], [])
+        self.assertEqual([x["message"] for x in recs if "level" in x], ["info line", "warn line"])  # INFO default
+        del rid
+
+    def test_log_group_moves_the_lines(self):
+        group = "/custom/" + unique_name("grp")
+        name, _, _ = self.create_function(source=self.SOURCE, LoggingConfig={"LogFormat": "Text", "LogGroup": group})
+        r = self.invoke(name, {})
+        self.assertEqual(r.json()["group"], group)
+        rid = r.raw["ResponseMetadata"]["RequestId"]
+        msgs = self.messages(group, rid)
+        self.assertTrue(any(m.startswith("START RequestId: " + rid) for m in msgs), msgs)
+        with self.assertRaises(ClientError):
+            self.logs.describe_log_streams(logGroupName="/aws/lambda/" + name)
+
+
 class LogsApiTest(unittest.TestCase):
     """The API over events put with PutLogEvents (known timestamps and messages)."""
 

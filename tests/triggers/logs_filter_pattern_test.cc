@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "triggers/logs/log_lines.h"
+#include "triggers/logs/platform_records.h"
+
+#include <nlohmann/json.hpp>
 
 namespace stratus::logs {
 namespace {
@@ -157,6 +160,54 @@ TEST(LogLines, IsoTimestampParsing) {
   EXPECT_FALSE(leadingIsoTimestamp("2000-13-01T00:00:00Z").has_value());
   EXPECT_FALSE(leadingIsoTimestamp("not a time").has_value());
   EXPECT_FALSE(leadingIsoTimestamp("2000-01-01T00:00:00.Z").has_value());
+}
+
+TEST(LogLines, PythonAndJsonLinesCarryTheirTimestamp) {
+  EXPECT_EQ(lineTimestamp("[INFO]\t1970-01-01T00:00:02.000Z\tid\thi"), 2000);
+  EXPECT_EQ(lineTimestamp(R"({"timestamp":"1970-01-01T00:00:03.000Z","level":"INFO"})"), 3000);
+  EXPECT_EQ(lineTimestamp(R"({"timestamp": "1970-01-01T00:00:04.000Z"})"), 4000);
+  EXPECT_FALSE(lineTimestamp("[INFO] no tab").has_value());
+}
+
+TEST(PlatformRecords, JsonFormatTurnsSystemLinesIntoRecords) {
+  std::vector<TimedLine> lines = {
+      {1000, "INIT_START Runtime Version: nodejs:20.v13\tRuntime Version ARN: arn:x\n"},
+      {1000, "START RequestId: r1 Version: $LATEST\n"},
+      {1001, "{\"level\":\"WARN\",\"message\":\"mine\"}\n"},
+      {1002, "END RequestId: r1\n"},
+      {1002, "REPORT RequestId: r1\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t"
+             "Max Memory Used: 40 MB\tInit Duration: 10.25 ms\t\n"},
+  };
+  auto out = asJsonPlatformRecords(lines, "INFO");
+  ASSERT_EQ(out.size(), 4u);  // END has no JSON form
+  auto init = nlohmann::json::parse(out[0].message);
+  EXPECT_EQ(init["type"], "platform.initStart");
+  EXPECT_EQ(init["record"]["runtimeVersion"], "nodejs:20.v13");
+  auto start = nlohmann::json::parse(out[1].message);
+  EXPECT_EQ(start["type"], "platform.start");
+  EXPECT_EQ(start["record"]["requestId"], "r1");
+  EXPECT_EQ(start["record"]["version"], "$LATEST");
+  EXPECT_EQ(start["time"], "1970-01-01T00:00:01.000Z");
+  EXPECT_EQ(out[2].message, lines[2].message);  // the function's own line is the runtime's
+  auto report = nlohmann::json::parse(out[3].message);
+  EXPECT_EQ(report["type"], "platform.report");
+  EXPECT_EQ(report["record"]["metrics"]["durationMs"], 1.5);
+  EXPECT_EQ(report["record"]["metrics"]["billedDurationMs"], 2);
+  EXPECT_EQ(report["record"]["metrics"]["initDurationMs"], 10.25);
+  EXPECT_EQ(report["record"]["status"], "success");
+}
+
+TEST(PlatformRecords, WarnKeepsOnlyFailures) {
+  std::vector<TimedLine> lines = {
+      {1, "START RequestId: r Version: 1\n"},
+      {2, "REPORT RequestId: r\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\t"
+          "Max Memory Used: 40 MB\tStatus: timeout\n"},
+      {3, "REPORT RequestId: q\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"
+          "Max Memory Used: 40 MB\t\n"},
+  };
+  auto out = asJsonPlatformRecords(lines, "WARN");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(out[0].message)["record"]["status"], "timeout");
 }
 
 }  // namespace

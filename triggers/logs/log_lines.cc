@@ -37,6 +37,25 @@ bool isClosingLine(std::string_view line) {
 
 }  // namespace
 
+std::optional<int64_t> lineTimestamp(std::string_view line) {
+  if (auto at = leadingIsoTimestamp(line)) return at;
+  // Python's text format: "[INFO]\t2019-06-07T19:11:20.562Z\t<id>\t...".
+  if (!line.empty() && line[0] == '[') {
+    size_t close = line.find("]\t");
+    if (close != std::string_view::npos && close < 12) return leadingIsoTimestamp(line.substr(close + 2));
+  }
+  // The JSON format (node and python): {"timestamp":"2019-06-07T19:11:20.562Z", ...}.
+  if (!line.empty() && line[0] == '{') {
+    size_t key = line.substr(0, 256).find("\"timestamp\":");
+    if (key != std::string_view::npos) {
+      size_t v = key + 12;
+      while (v < line.size() && line[v] == ' ') ++v;
+      if (v < line.size() && line[v] == '"') return leadingIsoTimestamp(line.substr(v + 1));
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<int64_t> leadingIsoTimestamp(std::string_view s) {
   int y, mo, d, h, mi, sec, ms = 0;
   if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
@@ -74,7 +93,7 @@ std::vector<TimedLine> timedLines(std::string_view text, int64_t start_ms, int64
     int64_t ts = last;
     if (isClosingLine(line)) {
       ts = end_ms;
-    } else if (std::optional<int64_t> own = leadingIsoTimestamp(line)) {
+    } else if (std::optional<int64_t> own = lineTimestamp(line)) {
       ts = *own;
     }
     last = ts;

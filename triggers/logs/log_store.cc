@@ -4,6 +4,7 @@
 
 #include "runtime/base/log.h"
 #include "triggers/logs/log_lines.h"
+#include "triggers/logs/platform_records.h"
 
 namespace stratus::logs {
 
@@ -34,9 +35,13 @@ int64_t LogStream::last_ts() const {
 }
 
 LogStore::LogStore(Loop& loop, DbWriter& writer, const Clock& clock, LogStoreOptions options)
-    : loop_(loop), clock_(clock), options_(options), chain_(writer.chain()), sweeper_(loop) {}
+    : loop_(loop), clock_(clock), options_(options), chain_(writer.chain()), sweeper_(loop), flusher_(loop) {}
 
-LogStore::~LogStore() { sweeper_.stop(); }
+LogStore::~LogStore() {
+  sweeper_.stop();
+  flusher_.stop();
+  flushRecorded();  // the writer commits what is queued before it stops
+}
 
 Result<std::unique_ptr<LogStore>> LogStore::open(Loop& loop, DbWriter& writer, const Clock& clock,
                                                  LogStoreOptions options) {
@@ -91,7 +96,24 @@ const LogGroup* LogStore::group(const std::string& name) const {
   return it == groups_.end() ? nullptr : &it->second;
 }
 
+void LogStore::flushRecorded() {
+  flush_armed_ = false;
+  if (recorded_.empty()) return;
+  std::vector<DbStatement> rows = std::move(recorded_);
+  recorded_.clear();
+  commit(std::move(rows), nullptr);
+}
+
 void LogStore::commit(std::vector<DbStatement> writes, DbDone durable) {
+  if (!recorded_.empty()) {
+    // Rows record() gathered come first: later changes may build on them (a drop, a delete).
+    std::vector<DbStatement> all = std::move(recorded_);
+    recorded_.clear();
+    flusher_.stop();
+    flush_armed_ = false;
+    all.insert(all.end(), std::make_move_iterator(writes.begin()), std::make_move_iterator(writes.end()));
+    writes = std::move(all);
+  }
   if (writes.empty() && !durable) return;
   DbWriter::Chain* chain = chain_.get();
   chain_->write(std::move(writes), [chain, durable = std::move(durable)](Status s) {
@@ -178,6 +200,7 @@ void LogStore::enforceCap(LogGroup& g, const std::string& keep, std::vector<DbSt
 
 void LogStore::record(scheduler::InvocationLog log) {
   std::vector<TimedLine> lines = timedLines(log.text, log.start_ms, log.end_ms);
+  if (log.json_format) lines = asJsonPlatformRecords(std::move(lines), log.system_log_level);
   if (lines.empty()) return;
   const std::string& stream = log.log_stream;
   std::vector<DbStatement> writes;
@@ -187,7 +210,11 @@ void LogStore::record(scheduler::InvocationLog log) {
   events.reserve(lines.size());
   for (TimedLine& l : lines) events.emplace_back(l.timestamp, std::move(l.message));
   appendEvents(g, s, std::move(events), writes);
-  commit(std::move(writes), nullptr);
+  recorded_.insert(recorded_.end(), std::make_move_iterator(writes.begin()), std::make_move_iterator(writes.end()));
+  if (!flush_armed_) {
+    flush_armed_ = true;
+    flusher_.start(kRecordFlushMs, [this] { flushRecorded(); });
+  }
 }
 
 bool LogStore::createGroup(const std::string& name, DbDone durable) {
@@ -211,8 +238,9 @@ bool LogStore::setRetention(const std::string& name, std::optional<int> days, Db
   auto it = groups_.find(name);
   if (it == groups_.end()) return false;
   it->second.retention_days = days;
-  DbValue v = days ? DbValue(int64_t{*days}) : DbValue(nullptr);
-  commit({{"UPDATE log_groups SET retention_days = ?2 WHERE name = ?1", {name, v}}}, std::move(durable));
+  std::vector<DbValue> params{name, nullptr};
+  if (days) params[1] = int64_t{*days};
+  commit({{"UPDATE log_groups SET retention_days = ?2 WHERE name = ?1", std::move(params)}}, std::move(durable));
   return true;
 }
 
@@ -252,6 +280,9 @@ void LogStore::sweepRetention() {
     int64_t cutoff = now - static_cast<int64_t>(*g.retention_days) * kDayMs;
     std::vector<std::string> emptied;
     for (auto& [sname, s] : g.streams) {
+      bool any_old = std::any_of(s.events.begin(), s.events.end(),
+                                 [cutoff](const LogEvent& e) { return e.timestamp < cutoff; });
+      if (!any_old) continue;
       size_t before = s.events.size();
       // Events are kept in ingestion order, not time order: filter them all.
       std::deque<LogEvent> kept;

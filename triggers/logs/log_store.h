@@ -10,8 +10,11 @@
 // its oldest events. Retention (PutRetentionPolicy) is enforced by a sweep on a timer that
 // drops events older than the group's retention, and streams left empty.
 //
-// Durability: record() never waits (a log line is not acknowledged to anyone); API changes
-// (CreateLogGroup, PutLogEvents, ...) answer once durable. A failed write is logged and the
+// Durability: record() never waits (a log line is not acknowledged to anyone): its rows
+// gather for up to kRecordFlushMs and go to the writer as one write, so a busy function costs
+// one commit and one loop wake-up per batch, not per invocation (a crash loses at most that
+// window of lines). API changes (CreateLogGroup, PutLogEvents, ...) go behind the gathered
+// rows and answer once durable. A failed write is logged and the
 // chain resumed: memory stays as it was, so the lines are served until the next restart.
 // Loop thread only.
 #pragma once
@@ -58,6 +61,8 @@ struct LogGroup {
   uint64_t bytes = 0;
 };
 
+inline constexpr uint64_t kRecordFlushMs = 20;
+
 struct LogStoreOptions {
   uint64_t group_max_bytes = 16ull << 20;
   int64_t sweep_interval_ms = 60 * 1000;  // retention sweep
@@ -102,7 +107,9 @@ class LogStore : public scheduler::InvocationLogSink {
   // Drops the group's oldest streams (or `keep`'s oldest events) until it fits the cap.
   void enforceCap(LogGroup& g, const std::string& keep, std::vector<DbStatement>& writes);
   void dropStream(LogGroup& g, const std::string& name, std::vector<DbStatement>& writes);
+  // Queues `writes` behind the gathered rows (`durable` runs once all are committed).
   void commit(std::vector<DbStatement> writes, DbDone durable);
+  void flushRecorded();
 
   Loop& loop_;
   const Clock& clock_;
@@ -111,6 +118,9 @@ class LogStore : public scheduler::InvocationLogSink {
   std::map<std::string, LogGroup> groups_;
   int64_t next_seq_ = 1;
   Timer sweeper_;
+  std::vector<DbStatement> recorded_;  // record()'s rows not yet queued
+  bool flush_armed_ = false;
+  Timer flusher_;
 };
 
 }  // namespace stratus::logs

@@ -13,6 +13,11 @@ constexpr int kDefaultDescribeLimit = 50;
 constexpr int kDefaultEventsLimit = 10000;
 constexpr size_t kMaxResponseBytes = 1 << 20;  // GetLogEvents / FilterLogEvents: 1 MB a page
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+// FilterLogEvents tests at most this many events against the pattern per call, so one request
+// holds the loop for milliseconds, not for a whole group's worth of JSON parsing: past it the
+// page ends early with a nextToken where the scan stopped (CloudWatch also answers partial,
+// even empty, pages with a nextToken).
+constexpr size_t kMaxScannedPerPage = 20000;
 const std::set<int> kRetentionDays = {1,   3,   5,   7,    14,   30,   60,   90,   120,  150,  180,
                                       365, 400, 545, 731,  1096, 1827, 2192, 2557, 2922, 3288, 3653};
 
@@ -362,38 +367,40 @@ LogsReply LogsService::filterLogEvents(const nlohmann::json& in) const {
     }
     after = std::make_pair(ts, seq);
   }
-  struct Hit {
+  struct Candidate {
     const LogEvent* event;
     const std::string* stream;
   };
-  std::vector<Hit> hits;
+  std::vector<Candidate> candidates;
   for (const auto& [sname, s] : g->streams) {
     if (!names.empty() && !names.count(sname)) continue;
     if (!prefix.empty() && sname.rfind(prefix, 0) != 0) continue;
     for (const LogEvent& e : s.events) {
       if (!range.contains(e.timestamp)) continue;
       if (after && std::make_pair(e.timestamp, e.seq) <= *after) continue;
-      if (pattern->matches(e.message)) hits.push_back({&e, &sname});
+      candidates.push_back({&e, &sname});
     }
   }
   // Interleaved: in time order across the streams (ingestion order breaks ties).
-  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return std::make_pair(a.event->timestamp, a.event->seq) < std::make_pair(b.event->timestamp, b.event->seq);
   });
   nlohmann::json out = nlohmann::json::array();
   size_t bytes = 0, i = 0;
-  for (; i < hits.size() && static_cast<int>(out.size()) < limit; ++i) {
-    const LogEvent& e = *hits[i].event;
+  for (; i < candidates.size() && static_cast<int>(out.size()) < limit && i < kMaxScannedPerPage; ++i) {
+    const LogEvent& e = *candidates[i].event;
+    if (!pattern->matches(e.message)) continue;
     if (bytes + e.bytes() > kMaxResponseBytes && !out.empty()) break;
     bytes += e.bytes();
     nlohmann::json j = eventJson(e);
-    j["logStreamName"] = *hits[i].stream;
+    j["logStreamName"] = *candidates[i].stream;
     j["eventId"] = std::to_string(e.seq);
     out.push_back(std::move(j));
   }
   nlohmann::json body = {{"events", std::move(out)}, {"searchedLogStreams", nlohmann::json::array()}};
-  if (i < hits.size()) {
-    const LogEvent& last = *hits[i - 1].event;
+  if (i < candidates.size() && i > 0) {
+    // Resume after the last event looked at (returned or not).
+    const LogEvent& last = *candidates[i - 1].event;
     body["nextToken"] = std::to_string(last.timestamp) + "/" + std::to_string(last.seq);
   }
   return okReply(std::move(body));

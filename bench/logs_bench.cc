@@ -2,7 +2,9 @@
 // beside the same server with it off (--no-function-logs), one client, request by request
 // across the two servers (interleaveRequests), for a function that writes a few console lines
 // per call. Issue 13's aim: storage on within 1.1x of off.
-//   logs_bench [--stratus PATH] [--seconds S] [--lines N]
+// --control runs both servers with storage off: the A/A spread of the same comparison (two
+// servers, interleaved), to read the on/off ratio against.
+//   logs_bench [--stratus PATH] [--seconds S] [--lines N] [--control]
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ struct Options {
   std::string stratus;
   double seconds = 10;
   int lines = 3;
+  bool control = false;
 };
 
 }  // namespace
@@ -34,14 +37,17 @@ int main(int argc, char** argv) {
       o.seconds = std::atof(next().c_str());
     } else if (a == "--lines") {
       o.lines = std::atoi(next().c_str());
+    } else if (a == "--control") {
+      o.control = true;
     } else {
-      std::fprintf(stderr, "usage: logs_bench [--stratus PATH] [--seconds S] [--lines N]\n");
+      std::fprintf(stderr, "usage: logs_bench [--stratus PATH] [--seconds S] [--lines N] [--control]\n");
       return 2;
     }
   }
   std::string work = makeTempDir("logs-bench");
   ChildProcess on, off;
-  startStratus(on, o.stratus, work, "logs-on", {});
+  startStratus(on, o.stratus, work, "logs-on", o.control ? std::vector<std::string>{"--no-function-logs"}
+                                                           : std::vector<std::string>{});
   startStratus(off, o.stratus, work, "logs-off", {"--no-function-logs"});
   std::string source = "exports.handler = async (event) => {\n  for (let i = 0; i < " + std::to_string(o.lines) +
                        "; i++) console.log('line ' + i + ' of a request that logs a little');\n"
@@ -60,7 +66,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows = interleaveRequests(targets, o.seconds, 1L << 40);  // time-bounded
   std::printf("== logs_bench summary (%d console lines per invoke, 1 client, %.0f s interleaved)\n", o.lines,
               o.seconds);
-  const char* names[2] = {"log storage on ", "log storage off"};
+  const char* names[2] = {o.control ? "log storage off" : "log storage on ", "log storage off"};
   for (int k = 0; k < 2; ++k) {
     const Row& r = rows[static_cast<size_t>(k)];
     std::printf("%s  n=%zu  p50 %.3f ms  p99 %.3f ms  mean %.3f ms  errors %llu\n", names[k], r.stats.n,

@@ -910,7 +910,10 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     // May drop the sandbox: touch nothing after it. A throw from the caller's side stops here,
     // so the runtime's POST is still answered 202 (the invocation's answer dies with `call`).
     guarded(fault_site::kInvokeDone, call.request.request_id,
-            [&] { call.done(std::move(r)); });
+            [&] {
+              r.log_stream = log_stream;
+              call.done(std::move(r));
+            });
   }
 
   void measure() {
@@ -1006,6 +1009,7 @@ void ProcessSandbox::invoke(InvokeRequest request, InvokeCallback done) {
     r.error_type = "Runtime.ExitError";
     r.payload = errorPayload(r.error_type, "RequestId: " + request.request_id +
                                                " Error: Runtime exited without providing a reason");
+    r.log_stream = c.log_stream;
     return done(std::move(r));
   }
   c.current = Core::Current{std::move(request), std::move(done), monotonicMs(), false};

@@ -51,6 +51,7 @@ struct InvokeResult {
   std::string log_text;    // this invocation's log: [INIT_START] START ... END REPORT, '\n' ended
   double duration_ms = 0;
   double init_duration_ms = -1;  // >= 0 only on the invocation that initialised the sandbox
+  std::string log_stream;  // the environment's CloudWatch stream (AWS_LAMBDA_LOG_STREAM_NAME)
 };
 
 using InvokeCallback = std::function<void(InvokeResult)>;

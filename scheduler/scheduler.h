@@ -22,6 +22,7 @@
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
 #include "scheduler/invocation_metrics.h"
+#include "scheduler/invocation_log_sink.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {
@@ -68,6 +69,8 @@ class Scheduler {
   ~Scheduler();
 
   void invoke(InvokeCall call, InvokeDone done);
+  // Every invocation's log lines go to `sink` when it ends (nullptr: nowhere). Not owned.
+  void setLogSink(InvocationLogSink* sink) { log_sink_ = sink; }
 
   // $LATEST's code or configuration changed: its idle sandboxes go now; busy ones finish
   // their invocation and are then dropped.
@@ -156,6 +159,7 @@ class Scheduler {
   InvocationMetrics metrics_;
   const Clock& clock_;
   AliasRouter router_;
+  InvocationLogSink* log_sink_ = nullptr;
   uint64_t next_slot_id_ = 1;
   std::map<uint64_t, Slot> slots_;
   std::map<std::string, std::vector<uint64_t>> function_slots_;

@@ -13,6 +13,9 @@
 namespace stratus::sqs {
 class SqsService;
 }
+namespace stratus::logs {
+class LogsService;
+}
 
 namespace stratus::triggers {
 
@@ -26,6 +29,8 @@ struct ApiContext {
   scheduler::LayerRegistry& layers;
   // The embedded SQS service on the same port (triggers/sqs); nullptr: none.
   sqs::SqsService* sqs = nullptr;
+  // The CloudWatch Logs API on the same port (triggers/logs); nullptr: none.
+  logs::LogsService* logs = nullptr;
 };
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);

@@ -31,6 +31,8 @@
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
 #include "triggers/cli/commands.h"
+#include "triggers/logs/log_store.h"
+#include "triggers/logs/logs_service.h"
 
 namespace {
 
@@ -51,6 +53,8 @@ struct ServeOptions {
   stratus::triggers::ProcessTierOptions process;
   stratus::triggers::ApiServerOptions api;  // exposure policy, connection cap, deadlines
   std::vector<std::string> credentials_files;
+  stratus::logs::LogStoreOptions logs;  // size cap per log group, retention sweep
+  bool function_logs = true;  // --no-function-logs: invocations' lines are not kept (benchmarks)
 };
 
 bool parseCount(const std::string& v, uint64_t& out) {
@@ -123,6 +127,10 @@ void usage() {
       "  --prewarm-processes N     node (128 MB), python and custom runtime processes each kept started\n"
       "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
+      "  --logs-group-max-kb N     events a log group keeps at most (default 16384 KiB); past it\n"
+      "                            its oldest streams are dropped (docs/logs.md)\n"
+      "  --logs-sweep-ms N         how often retention policies are enforced (default 60000)\n"
+      "  --no-function-logs        keep no invocation's lines (the Logs API still serves)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
       "                            at their MemorySize and idle ones at their footprint; past it\n"
       "                            the least recently used idle ones are evicted, then invokes\n"
@@ -192,6 +200,16 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
     } else if (a == "--account-concurrency" && next(v)) {
       o.account_concurrency = std::atoi(v.c_str());
       if (o.account_concurrency < 1) return false;
+    } else if (a == "--logs-group-max-kb" && next(v)) {
+      uint64_t kb = 0;
+      if (!parseCount(v, kb) || kb == 0) return false;
+      o.logs.group_max_bytes = kb << 10;
+    } else if (a == "--no-function-logs") {
+      o.function_logs = false;
+    } else if (a == "--logs-sweep-ms" && next(v)) {
+      uint64_t ms = 0;
+      if (!parseCount(v, ms) || ms == 0) return false;
+      o.logs.sweep_interval_ms = static_cast<int64_t>(ms);
     } else if (a == "--memory-budget-mb" && next(v)) {
       o.memory_budget_mb = static_cast<uint64_t>(std::atoll(v.c_str()));
     } else if (a == "--node-tier" && next(v)) {
@@ -360,8 +378,23 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(queues.error().message);
     return 1;
   }
+  // Function logs (docs/logs.md): a database and writer of their own, so a chatty function's
+  // lines neither wait behind nor delay the functions' and queues' commits.
+  auto logs_writer = DbWriter::open(loop, o.data_dir + "/logs.db");
+  if (!logs_writer.ok()) {
+    logError(logs_writer.error().message);
+    return 1;
+  }
+  auto log_store = logs::LogStore::open(loop, **logs_writer, SystemClock::instance(), o.logs);
+  if (!log_store.ok()) {
+    logError(log_store.error().message);
+    return 1;
+  }
+  if (o.function_logs) sched.setLogSink(log_store->get());
+  logs::LogsService logs_api(**log_store, {o.region, o.account_id});
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
-                                               {o.region, o.account_id}, **layer_registry, queues->get()},
+                                               {o.region, o.account_id}, **layer_registry, queues->get(),
+                                               &logs_api},
                           o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
@@ -374,6 +407,7 @@ int serve(ServeOptions& o, const char* argv0) {
     std::string url = "http://" + host + ":" + std::to_string(api.port());
     tier->setEndpoint("LAMBDA", url);
     tier->setEndpoint("SQS", url);
+    tier->setEndpoint("CLOUDWATCH_LOGS", url);
   }
   if (pool) pool->start();
   isolate_hosts.start();
@@ -405,6 +439,9 @@ int serve(ServeOptions& o, const char* argv0) {
   isolate_hosts.killAll();
   host_cgroups.reset();  // kills what is left in them
   if (tier) tier->killAllSandboxes();
+  sched.setLogSink(nullptr);
+  log_store->reset();
+  logs_writer->reset();
   sqs_writer->reset();
   writer->reset();
   std::fflush(stdout);

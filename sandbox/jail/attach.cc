@@ -121,6 +121,7 @@ AttachAnswer serve(const Home& home, std::string_view body) {
   auto request = decodeAttachRequest(body, &answer.id);
   if (!request) {
     answer.step = "request";
+    answer.path = "frame";
     answer.message = "malformed";
     return answer;
   }

@@ -27,27 +27,19 @@ from harness import StratusServer, descendants, main, make_zip  # noqa: E402
 PY_HANDLER = "def handler(event, context):\n    return {'pid_ok': True, 'event': event}\n"
 
 
-def attach_helpers(server_pid):
-    """PIDs of the server's attach helpers (`.../stratus-jail attach`)."""
-    found = []
-    for pid in descendants(server_pid):
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if len(argv) >= 2 and argv[0].endswith(b"/stratus-jail") and argv[1] == b"attach":
-            found.append(pid)
-    return sorted(found)
-
-
 def is_attach_helper(pid):
+    """Whether `pid` runs `.../stratus-jail attach`."""
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
             argv = f.read().split(b"\0")
     except OSError:
         return False
     return len(argv) >= 2 and argv[0].endswith(b"/stratus-jail") and argv[1] == b"attach"
+
+
+def attach_helpers(server_pid):
+    """PIDs of the server's attach helpers."""
+    return sorted(pid for pid in descendants(server_pid) if is_attach_helper(pid))
 
 
 def prewarmed_pythons(server_pid):

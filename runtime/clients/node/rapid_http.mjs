@@ -28,8 +28,9 @@ function connectionError(message, code) {
 
 // One request on one socket; `done(err, status, headers, body)` exactly once.
 class Exchange {
-  constructor(done) {
+  constructor(done, reusedSocket) {
     this.done = done;
+    this.reusedSocket = reusedSocket;  // the socket had served an earlier request
     this.head = null;       // Buffer of the status line and headers while incomplete
     this.status = 0;
     this.headers = null;    // lower-case names, as node:http gives them
@@ -61,10 +62,7 @@ export class RapidHttp {
     const socket = this._take();
     const reused = socket.stratusUsed === true;
     socket.stratusUsed = true;
-    socket.stratusExchange = new Exchange((err, ...answer) => {
-      if (err) err.reusedSocket = reused;
-      done(err, ...answer);
-    });
+    socket.stratusExchange = new Exchange(done, reused);
     // One write: the head and the body go out together.
     if (body === undefined) socket.write(head, 'latin1');
     else if (typeof body === 'string') socket.write(head + body, 'utf8');
@@ -102,6 +100,7 @@ export class RapidHttp {
     socket.destroy();
     if (x && !x.finished) {
       x.finished = true;
+      error.reusedSocket = x.reusedSocket;
       x.done(error);
     }
   }
@@ -148,8 +147,9 @@ export class RapidHttp {
     if (x.headers['content-length'] !== undefined) x.length = Number(x.headers['content-length']);
     if (!Number.isSafeInteger(x.length) || (x.status >= 100 && x.status < 200)) return false;
     if (x.status === 204 || x.status === 304) x.length = 0;
-    const connection = (x.headers.connection ?? '').toLowerCase();
-    x.keepAlive = x.length >= 0 && !connection.split(',').some((t) => t.trim() === 'close');
+    const connection = x.headers.connection;
+    x.keepAlive = x.length >= 0 && (connection === undefined ||
+      !connection.toLowerCase().split(',').some((t) => t.trim() === 'close'));
     return true;
   }
 

@@ -328,7 +328,11 @@ struct ProcessSandbox::Core : std::enable_shared_from_this<Core> {
     process = new uv_process_t;
     process->data = this;
     spawned_ms = monotonicMs();
-    int rc = uv_spawn(loop.raw(), process, &options);
+    int rc;
+    {
+      BatchSchedulingScope batch;  // the runtime's whole tree runs SCHED_BATCH (child_spawn.h)
+      rc = uv_spawn(loop.raw(), process, &options);
+    }
     ::close(out_fds[1]);
     ::close(err_fds[1]);
     if (ev_fds[1] >= 0) ::close(ev_fds[1]);

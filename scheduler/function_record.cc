@@ -36,6 +36,7 @@ void to_json(nlohmann::json& j, const FunctionRecord& r) {
                      {"tags", r.tags},
                      {"generation", r.generation}};
   if (r.environment) j["environment"] = *r.environment;
+  if (!r.dead_letter_target_arn.empty()) j["dead_letter_target_arn"] = r.dead_letter_target_arn;
   if (!r.layers.empty()) {
     nlohmann::json layers = nlohmann::json::array();
     for (const LayerRef& l : r.layers) layers.push_back({{"arn", l.arn}, {"code", codeJson(l.code)}});
@@ -55,6 +56,7 @@ void from_json(const nlohmann::json& j, FunctionRecord& r) {
   r.architectures = j.value("architectures", std::vector<std::string>{"x86_64"});
   r.ephemeral_storage_mb = j.value("ephemeral_storage_mb", 512);
   r.tracing_mode = j.value("tracing_mode", "PassThrough");
+  r.dead_letter_target_arn = j.value("dead_letter_target_arn", "");
   r.package_type = j.value("package_type", "Zip");
   r.code = codeFrom(j.at("code"));
   r.layers.clear();  // rows written before layers existed have none

@@ -42,6 +42,8 @@ struct FunctionRecord {
   std::vector<std::string> architectures{"x86_64"};
   int ephemeral_storage_mb = 512;
   std::string tracing_mode = "PassThrough";
+  // DeadLetterConfig.TargetArn: where failed asynchronous events go ("": nowhere).
+  std::string dead_letter_target_arn;
   std::string package_type = "Zip";
   CodeRef code;
   std::vector<LayerRef> layers;  // in order: a later layer's files win in /opt

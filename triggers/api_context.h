@@ -13,6 +13,9 @@
 namespace stratus::sqs {
 class SqsService;
 }
+namespace stratus::async {
+class AsyncQueue;
+}
 
 namespace stratus::triggers {
 
@@ -26,6 +29,8 @@ struct ApiContext {
   scheduler::LayerRegistry& layers;
   // The embedded SQS service on the same port (triggers/sqs); nullptr: none.
   sqs::SqsService* sqs = nullptr;
+  // The durable asynchronous invocation queue (triggers/async); nullptr: Event invokes refused.
+  async::AsyncQueue* async = nullptr;
 };
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);
@@ -84,5 +89,12 @@ void importLayerVersion(ApiContext&, const ApiCallPtr&);  // Stratus's own (stra
 // Data plane (invoke_api.cc).
 void invokeFunction(ApiContext&, const ApiCallPtr&);
 void invokeAsyncLegacy(ApiContext&, const ApiCallPtr&);
+// Event invoke configs (async/event_invoke_config_api.cc) and the server's status.
+void putFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void updateFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void getFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void deleteFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void listFunctionEventInvokeConfigs(ApiContext&, const ApiCallPtr&);
+void serverStatus(ApiContext&, const ApiCallPtr&);
 
 }  // namespace stratus::triggers

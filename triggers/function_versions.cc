@@ -14,7 +14,7 @@ bool sameFunction(const scheduler::FunctionRecord& a, const scheduler::FunctionR
          a.handler == b.handler && a.role == b.role && a.timeout_s == b.timeout_s &&
          a.memory_mb == b.memory_mb && a.environment == b.environment &&
          a.architectures == b.architectures && a.ephemeral_storage_mb == b.ephemeral_storage_mb &&
-         a.tracing_mode == b.tracing_mode;
+         a.tracing_mode == b.tracing_mode && a.dead_letter_target_arn == b.dead_letter_target_arn;
 }
 }  // namespace
 

@@ -95,6 +95,9 @@ FunctionConfigInput configInput(Json& j) {
   if (auto it = j.find("TracingConfig"); it != j.end()) {
     c.tracing_mode = text(*it, "Mode").value_or("PassThrough");
   }
+  if (auto it = j.find("DeadLetterConfig"); it != j.end()) {
+    c.dead_letter_target_arn = text(*it, "TargetArn").value_or("");
+  }
   if (auto it = j.find("EphemeralStorage"); it != j.end()) {
     c.ephemeral_storage_mb = integer(*it, "Size");
   }

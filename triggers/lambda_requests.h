@@ -33,6 +33,7 @@ struct FunctionConfigInput {
   std::optional<std::map<std::string, std::string>> environment;
   std::optional<std::string> tracing_mode;  // TracingConfig.Mode; PassThrough if TracingConfig had none
   std::optional<int> ephemeral_storage_mb;  // EphemeralStorage.Size
+  std::optional<std::string> dead_letter_target_arn;  // DeadLetterConfig.TargetArn; "" removes it
   std::optional<std::vector<std::string>> layers;
 };
 

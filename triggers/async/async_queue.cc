@@ -338,6 +338,8 @@ void AsyncQueue::attempted(int64_t id, Result<scheduler::InvokeOutput> out) {
   switch (d.verdict) {
     case scheduler::RetryVerdict::kRetry:
       ++metrics_.retried;
+      logDebug("async: event " + e.call.request_id + " retried at +" + std::to_string(d.not_before_ms - now) +
+               " ms after " + (out.ok() ? "a function error " + out->result.error_type : out.error().message));
       schedule(e, d.not_before_ms);
       break;
     case scheduler::RetryVerdict::kDone:
@@ -409,8 +411,10 @@ void AsyncQueue::conclude(Event& e, const std::string& condition) {
       out.push_back(std::move(d));
     }
     if (out.empty()) {
-      logWarn("async: event " + e.call.request_id + " of " + qualifiedArnOf(e) + " failed (" +
-              condition + ") with no destination or dead-letter queue: discarded, as Lambda does");
+      // Reserved concurrency 0 is the operator's own off switch: a flood of those is not news.
+      std::string what = "async: event " + e.call.request_id + " of " + qualifiedArnOf(e) + " failed (" +
+                         condition + ") with no destination or dead-letter queue: discarded, as Lambda does";
+      if (condition == "ZeroReservedConcurrency") logDebug(what); else logWarn(what);
     }
   }
   if (out.empty()) return erase(e.id);

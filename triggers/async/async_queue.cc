@@ -209,12 +209,17 @@ void AsyncQueue::pump() {
     pump_again_ = true;
     return;
   }
-  pumping_ = true;
+  // Reset even if a pass throws (the callback's fault boundary catches it), or the dispatcher
+  // would never start anything again.
+  struct Pumping {
+    bool& flag;
+    explicit Pumping(bool& f) : flag(f) { flag = true; }
+    ~Pumping() { flag = false; }
+  } pumping(pumping_);
   do {
     pump_again_ = false;
     pumpOnce();
   } while (pump_again_);
-  pumping_ = false;
 }
 
 void AsyncQueue::pumpOnce() {

@@ -2,8 +2,8 @@
 //  - durable accepts: Event invokes answered 202 (each committed to DATA/async.db before its
 //    answer) from 1 and 16 closed-loop keep-alive clients, beside a warm sync invoke of a
 //    function doing the same nothing, in the same run. The accepting function has reserved
-//    concurrency 0, so its events are discarded as soon as they are queued and the figure is
-//    the queue's own (commit, dispatch, delete), not the functions' running.
+//    concurrency 1 and its first event sleeps for the whole run, so every later event waits in
+//    the queue: the figure is the queue's own (commit, answer), not the functions' running.
 //    Beside them, raw SQLite committing one row after another (one fsync each) on the same disk:
 //    the floor under a lone durable accept.
 //  - accept-to-start: one client sends an Event invoke, notes the wall-clock time its 202
@@ -133,11 +133,14 @@ int main(int argc, char** argv) {
   int port = server.port();
   Conn setup(port);
 
-  // The accepting function (reserved 0: its events are discarded once queued) and its twin
+  // The accepting function (reserved 1, its first event asleep: the rest wait queued) and its twin
   // for the sync baseline, warm before anything is timed.
-  createFunction(setup, port, "sink", helloSource("sink"));
+  createFunction(setup, port, "sink",
+                 "exports.handler = async () => { await new Promise(r => setTimeout(r, 600000)); };\n");
   createFunction(setup, port, "sync", helloSource("sync"));
-  lambda(setup, port, "PUT", "/2017-10-31/functions/sink/concurrency", {{"ReservedConcurrentExecutions", 0}}, 200,
+  lambda(setup, port, "PUT", "/2015-03-31/functions/sink/configuration", {{"Timeout", 900}}, 200,
+         "UpdateFunctionConfiguration");
+  lambda(setup, port, "PUT", "/2017-10-31/functions/sink/concurrency", {{"ReservedConcurrentExecutions", 1}}, 200,
          "PutFunctionConcurrency");
   const std::string sync_req = invokeRequest(port, "sync", "{}");
   const std::string event_req = invokeRequest(port, "sink", "{\"n\":1}", "", {"X-Amz-Invocation-Type: Event"});

@@ -94,7 +94,7 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
 // Queues the event durably (triggers/async/async_queue.h); `accepted` answers once it is on disk.
 void queueEvent(ApiContext& ctx, const ApiCallPtr& call, scheduler::InvokeCall invoke,
                 std::function<void()> accepted) {
-  if (!ctx.async) return call->fail(Error::service("Asynchronous invocation is not available."));
+  if (!ctx.async) return call->fail(async::asyncUnavailable());
   ctx.async->enqueue(std::move(invoke), [call, accepted = std::move(accepted)](Status durable) {
     if (!durable.ok()) return call->fail(durable.error());
     accepted();

@@ -64,6 +64,9 @@ struct Delivery {
   nlohmann::json attributes = nlohmann::json::object();  // queue messages only
 };
 
+// What the API answers when the server runs without the queue (ApiContext::async unset).
+inline Error asyncUnavailable() { return Error::service("Asynchronous invocation is not available."); }
+
 class AsyncQueue {
  public:
   static Result<std::unique_ptr<AsyncQueue>> open(Loop& loop, DbWriter& writer,

@@ -22,7 +22,7 @@ struct Target {
 };
 
 Result<Target> target(ApiContext& ctx, const ApiCall& call, bool must_exist) {
-  if (!ctx.async) return Error::service("Asynchronous invocation is not available.");
+  if (!ctx.async) return async::asyncUnavailable();
   auto found = findFunction(ctx, call);
   if (!found.ok()) {
     if (must_exist && found.error().code == ErrorCode::kResourceNotFound) {
@@ -129,7 +129,7 @@ void deleteFunctionEventInvokeConfig(ApiContext& ctx, const ApiCallPtr& call) {
 }
 
 void listFunctionEventInvokeConfigs(ApiContext& ctx, const ApiCallPtr& call) {
-  if (!ctx.async) return call->fail(Error::service("Asynchronous invocation is not available."));
+  if (!ctx.async) return call->fail(async::asyncUnavailable());
   auto found = findUnqualified(ctx, *call);
   if (!found.ok()) {
     if (found.error().code == ErrorCode::kResourceNotFound) {

@@ -1,7 +1,7 @@
 // Aliases: Create / Get / Update / Delete / List, with weighted routing (LAMBDA.md §2).
 #include "runtime/base/ids.h"
-#include "triggers/async/async_queue.h"
 #include "triggers/api_context.h"
+#include "triggers/async/async_queue.h"
 #include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/lambda_requests.h"

@@ -68,6 +68,8 @@ class Sandbox {
   // Memory the sandbox holds now, as last measured, in MB (for the host memory budget).
   virtual uint64_t footprintMb() const = 0;
   virtual SandboxState state() const = 0;
+  // Which tier runs it ("process", "isolate"), for metrics.
+  virtual const char* tier() const { return "other"; }
   // Stops any running work and marks the sandbox unusable.
   virtual void condemn() = 0;
   virtual const SandboxSpec& spec() const = 0;

@@ -81,7 +81,10 @@ void Scheduler::invoke(InvokeCall call, InvokeDone done) {
   const FunctionRecord* record = state->version(version);
   if (!record) return done(notFound(call));
   auto lease = limiter_.acquire(state->name(), state->reserved_concurrency);
-  if (!lease.ok()) return done(lease.error());
+  if (!lease.ok()) {
+    metrics_.throttled(record->name, record->version, call.invocation_type);
+    return done(lease.error());
+  }
   place(*record, qualifier, std::move(call), std::move(lease).value(), std::move(done));
 }
 
@@ -144,6 +147,7 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
     case PlacementKind::kRefuse:
       logWarn("host memory budget of " + std::to_string(options_.host_memory_budget_mb) +
               " MB is full; throttling " + record.name);
+      metrics_.throttled(record.name, record.version, call.invocation_type);
       return done(hostFull());
     case PlacementKind::kCold:
     case PlacementKind::kEvictThenCold:
@@ -187,10 +191,12 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
       log_target.system_log_level = r->system_log_level.empty() ? "INFO" : r->system_log_level;
     }
   }
-  auto answer = [this, alive = alive_, slot_id, version, log_target = std::move(log_target),
+  auto answer = [this, alive = alive_, slot_id, version, function = slot.function, tier = slot.sandbox->tier(),
+                 type = std::move(call.invocation_type), log_target = std::move(log_target),
                  lease = std::move(lease), done = std::move(done)](sandbox::InvokeResult result) mutable {
     lease.reset();  // the unit is free as soon as the sandbox is
     if (!*alive) return;
+    metrics_.finished(function, version, type, result.outcome, tier, result.duration_ms, result.init_duration_ms);
     if (log_sink_ && !result.log_text.empty()) {
       // A sandbox that never started an environment names no stream: one is made for it.
       log_target.log_stream =
@@ -237,6 +243,21 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
                              lost.outcome = sandbox::InvokeOutcome::kLost;
                              return lost;
                            }));
+}
+
+std::map<std::pair<std::string, std::string>, int> Scheduler::sandboxCensus() const {
+  std::map<std::pair<std::string, std::string>, int> out;
+  for (const auto& [id, slot] : slots_) {
+    const char* state = "idle";
+    switch (slot.sandbox->state()) {
+      case sandbox::SandboxState::kStarting: state = "starting"; break;
+      case sandbox::SandboxState::kIdle: state = "idle"; break;
+      case sandbox::SandboxState::kBusy: state = "busy"; break;
+      case sandbox::SandboxState::kCondemned: state = "condemned"; break;
+    }
+    ++out[{slot.sandbox->tier(), state}];
+  }
+  return out;
 }
 
 void Scheduler::withBundle(const FunctionRecord& record,
@@ -327,6 +348,12 @@ void Scheduler::retire(const std::string& function_name) {
   for (uint64_t id : slotsOf(function_name, [this](const Slot& s) {
          return !s.busy && s.generation != currentGeneration(s.function, s.version);
        })) {
+    dropSlot(id);
+  }
+}
+
+void Scheduler::recycle(const std::string& function_name) {
+  for (uint64_t id : slotsOf(function_name, [](const Slot& s) { return !s.busy && s.provisioned_for.empty(); })) {
     dropSlot(id);
   }
 }

@@ -85,6 +85,8 @@ void deleteLayerVersion(ApiContext&, const ApiCallPtr&);
 void addLayerVersionPermission(ApiContext&, const ApiCallPtr&);
 void getLayerVersionPolicy(ApiContext&, const ApiCallPtr&);
 void removeLayerVersionPermission(ApiContext&, const ApiCallPtr&);
+void getMetrics(ApiContext&, const ApiCallPtr&);  // GET /metrics (Prometheus text)
+void recycleSandboxes(ApiContext&, const ApiCallPtr&);  // Stratus's own (stratus coldstart)
 void importLayerVersion(ApiContext&, const ApiCallPtr&);  // Stratus's own (stratus layer import)
 // Data plane (invoke_api.cc).
 void invokeFunction(ApiContext&, const ApiCallPtr&);

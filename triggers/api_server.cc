@@ -85,6 +85,8 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   // (the baseline the benchmarks compare invoke latency against).
   add("GET", "/_stratus/code/{}", "", getCodeZip);
   add("GET", "/_stratus/health", "", health);
+  add("GET", "/metrics", "", getMetrics);
+  add("POST", "/_stratus/functions/{}/recycle", "", recycleSandboxes);
 }
 
 HttpServerOptions ApiServer::httpOptions(const ApiServerOptions& o) const {

@@ -30,7 +30,7 @@
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
-#include "triggers/layer_import_cli.h"
+#include "triggers/cli/commands.h"
 #include "triggers/logs/log_store.h"
 #include "triggers/logs/logs_service.h"
 
@@ -109,7 +109,7 @@ stratus::sandbox::IsolateSupervisorOptions isolateSupervisorOptions(const ServeO
 void usage() {
   std::cerr <<
       "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]\n"
-      "       stratus layer import LAYER_VERSION_ARN ZIP [--endpoint URL]\n"
+      "       stratus deploy|invoke|list|delete|layer import ... (stratus SUBCOMMAND --help)\n"
       "  --listen HOST:PORT        address to serve the Lambda API on (default 127.0.0.1:9000;\n"
       "                            port 0 picks a free port, printed at start)\n"
       "  --data-dir DIR            SQLite database and code store (default ./data)\n"
@@ -452,7 +452,7 @@ int serve(ServeOptions& o, const char* argv0) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
-  if (argc >= 2 && std::string(argv[1]) == "layer") return stratus::triggers::layerCommand(argc, argv);
+  if (stratus::triggers::cli::isClientCommand(argc, argv)) return stratus::triggers::cli::runClientCommand(argc, argv);
   if (argc < 2 || std::string(argv[1]) != "serve") {
     usage();
     return 2;

@@ -23,18 +23,10 @@ from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from harness import (REGION, ROLE, StratusServer, aws_cli, handler_zip, main,  # noqa: E402
-                     process_tier_available, raw_request, unique_name)
+                     process_tier_available, raw_request, sqs_client, unique_name)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SDK_MODULES = os.path.join(ROOT, "third_party", "node-sdk", "node_modules")  # scripts/deps-node-sdk.sh
-
-
-def sqs_client(endpoint):
-    cfg = Config(region_name=REGION, retries={"total_max_attempts": 1, "mode": "standard"},
-                 connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=REGION,
-                                          aws_access_key_id="test", aws_secret_access_key="test",
-                                          config=cfg)
 
 
 def attributes_md5(attributes):

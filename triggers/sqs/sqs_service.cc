@@ -149,6 +149,13 @@ SqsResult<Queue*> SqsService::queueFromUrl(const nlohmann::json& in) {
   return it->second.get();
 }
 
+std::map<std::string, QueueCounts> SqsService::depths() {
+  std::map<std::string, QueueCounts> out;
+  int64_t now = clock_.nowMs();
+  for (auto& [name, q] : queues_) out[name] = q->counts(now);
+  return out;
+}
+
 Queue* SqsService::queueByArn(const std::string& arn) {
   std::string prefix = queueArn("");
   if (arn.rfind(prefix, 0) != 0) return nullptr;

@@ -49,6 +49,8 @@ class SqsService {
   static bool knowsOperation(const std::string& operation);
 
   size_t queueCount() const { return queues_.size(); }
+  // Every queue's message counts now, by name (GET /metrics).
+  std::map<std::string, QueueCounts> depths();
   // The queue an ARN of this server's region and account names, or nullptr (the internal
   // client, sqs_local_client.h, goes by ARN).
   Queue* queueByArn(const std::string& arn);

@@ -21,8 +21,8 @@
 #include "scheduler/alias_router.h"
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
-#include "scheduler/invocation_log_sink.h"
 #include "scheduler/invocation_metrics.h"
+#include "scheduler/invocation_log_sink.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {

@@ -32,6 +32,10 @@ export const handler = async (event) => {
 };
 """
 
+LOGGER = """
+export const handler = async (event) => { console.log('said', event.say); return 'ok'; };
+"""
+
 PYTHON_ECHO = """
 def lambda_handler(event, context):
     return {"python": True, "keys": sorted(event)}
@@ -148,11 +152,10 @@ class StratusCommandTest(StratusTestCase):
             event = self.cli_invoke(name, "hi", "--event-type", kind)[0]["event"]
             self.assertTrue(check(event), (kind, event))
 
-    def test_dev_redeploys_on_change_and_the_next_invoke_runs_the_new_code(self):
-        d = self.folder({"index.mjs": "export const handler = async () => ({v: 1});\n",
-                         "ignored/big.txt": "x", ".stratusignore": "ignored/\n"})
-        name = unique_name("dev")
-        proc = subprocess.Popen([STRATUS_BIN, "dev", d, "--name", name, "--endpoint", self.server.endpoint],
+    def start(self, *args):
+        """A long-running subcommand, stopped by its PID at cleanup; and a wait_for(text) that
+        reads its stdout lines until one contains text (bounded in time)."""
+        proc = subprocess.Popen([STRATUS_BIN, *args, "--endpoint", self.server.endpoint],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait(10)))
         lines = queue.Queue()
@@ -169,8 +172,41 @@ class StratusCommandTest(StratusTestCase):
                 seen.append(line)
                 if text in line:
                     return line
-            self.fail("no %r from stratus dev within %d s; saw %r" % (text, seconds, seen))
+            self.fail("no %r from stratus %s within %d s; saw %r" % (text, args[0], seconds, seen))
+        return proc, lines, wait_for
 
+    def test_logs_since_filter_and_follow(self):
+        name, _ = self.deploy(self.folder({"index.mjs": LOGGER}))
+        self.cli_invoke(name, '{"say": "marker-one"}')
+        self.cli_invoke(name, '{"say": "marker-two"}')
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            res = self.stratus("logs", name)
+            if "marker-two" in res.stdout:
+                break
+            time.sleep(0.2)
+        self.assertEqual(res.returncode, 0, res)
+        self.assertIn("marker-one", res.stdout)
+        self.assertIn("REPORT RequestId:", res.stdout)
+        res = self.stratus("logs", name, "--filter", "marker-one")
+        self.assertIn("marker-one", res.stdout)
+        self.assertNotIn("marker-two", res.stdout)
+        self.assertEqual(self.stratus("logs", name, "--since", "0").returncode, 0)
+        proc, _, wait_for = self.start("logs", name, "--follow", "--since", "1s")
+        time.sleep(0.5)
+        self.cli_invoke(name, '{"say": "marker-three"}')
+        wait_for("marker-three")
+        proc.terminate()
+        self.assertEqual(proc.wait(10), 0)
+        res = self.stratus("logs", "no-such-function")
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("ResourceNotFoundException", res.stderr)
+
+    def test_dev_redeploys_on_change_and_the_next_invoke_runs_the_new_code(self):
+        d = self.folder({"index.mjs": "export const handler = async () => ({v: 1});\n",
+                         "ignored/big.txt": "x", ".stratusignore": "ignored/\n"})
+        name = unique_name("dev")
+        proc, lines, wait_for = self.start("dev", d, "--name", name)
         wait_for("watching")
         self.assertEqual(self.invoke_ok(name, {}), {"v": 1})
         with open(os.path.join(d, "ignored", "big.txt"), "w") as f:
@@ -185,6 +221,7 @@ class StratusCommandTest(StratusTestCase):
         line = wait_for("redeployed")
         self.assertRegex(line, r"redeployed %s \d+ ms after the change" % name)
         self.assertEqual(self.invoke_ok(name, {}), {"v": 2})
+        wait_for("REPORT RequestId:")  # the invocation's lines, printed live
         # A new folder is watched too.
         os.makedirs(os.path.join(d, "lib"))
         wait_for("redeployed")

@@ -116,6 +116,18 @@ size_t ProcessPool::readyCount() const {
   return n;
 }
 
+std::map<std::string, size_t> ProcessPool::readyByKind() const {
+  std::map<std::string, size_t> out;
+  for (const Kind& k : kinds_) {
+    const char* name = k.family == RuntimeFamily::kNode     ? "node"
+                       : k.family == RuntimeFamily::kPython ? "python"
+                                                            : "custom";
+    size_t& n = out[name];
+    for (const auto& s : k.members) n += s->claimable() ? 1 : 0;
+  }
+  return out;
+}
+
 uint64_t ProcessPool::heldMb() const {
   uint64_t mb = 0;
   for (const Kind& k : kinds_) {

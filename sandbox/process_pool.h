@@ -8,6 +8,7 @@
 // Loop thread only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -37,6 +38,8 @@ class ProcessPool {
   // different memory size for node, a /tmp size other than the default).
   std::unique_ptr<ProcessSandbox> take(const SandboxSpec& spec);
   size_t readyCount() const;
+  // The same by kind: "node", "python", "custom".
+  std::map<std::string, size_t> readyByKind() const;
   // Memory the pooled processes hold, as last measured (charged against the host budget).
   uint64_t heldMb() const;
 

@@ -1059,4 +1059,8 @@ std::unique_ptr<Sandbox> ProcessSandboxFactory::create(SandboxSpec spec) {
 
 uint64_t ProcessSandboxFactory::heldMb() const { return pool_ ? pool_->heldMb() : 0; }
 
+std::map<std::string, size_t> ProcessSandboxFactory::readyByKind() const {
+  return pool_ ? pool_->readyByKind() : std::map<std::string, size_t>{};
+}
+
 }  // namespace stratus::sandbox

@@ -52,6 +52,7 @@ class ProcessSandboxFactory : public SandboxFactory {
       : loop_(loop), tier_(tier), pool_(pool) {}
   std::unique_ptr<Sandbox> create(SandboxSpec spec) override;
   uint64_t heldMb() const override;
+  std::map<std::string, size_t> readyByKind() const override;
 
  private:
   Loop& loop_;

@@ -83,6 +83,8 @@ class SandboxFactory {
   // Memory the factory holds outside the sandboxes it made, in MB (prewarm pools, caches,
   // environments still being torn down): charged against the host memory budget too.
   virtual uint64_t heldMb() const { return 0; }
+  // Environments kept ready ahead of demand, by kind ("node", "python", "custom"), for metrics.
+  virtual std::map<std::string, size_t> readyByKind() const { return {}; }
 };
 
 }  // namespace stratus::sandbox

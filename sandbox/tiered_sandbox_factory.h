@@ -29,6 +29,11 @@ class TieredSandboxFactory : public SandboxFactory {
   uint64_t heldMb() const override {
     return isolates_.heldMb() + (process_ ? process_->heldMb() : 0);
   }
+  std::map<std::string, size_t> readyByKind() const override {
+    std::map<std::string, size_t> out = process_ ? process_->readyByKind() : std::map<std::string, size_t>{};
+    for (const auto& [kind, n] : isolates_.readyByKind()) out[kind] += n;
+    return out;
+  }
 
  private:
   SandboxFactory& isolates_;

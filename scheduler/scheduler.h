@@ -100,6 +100,8 @@ class Scheduler {
   uint64_t hostBudgetMb() const { return options_.host_memory_budget_mb; }
   // Sandboxes now, by (tier, state: starting, idle, busy, condemned).
   std::map<std::pair<std::string, std::string>, int> sandboxCensus() const;
+  // Prewarmed environments ready now, by kind (the factory's pools).
+  std::map<std::string, size_t> prewarmedReady() const { return factory_.readyByKind(); }
   const InvocationMetrics& metrics() const { return metrics_; }
 
  private:

@@ -40,6 +40,11 @@ std::shared_ptr<prometheus::Registry> gaugesNow(ApiContext& ctx) {
   for (const auto& [key, n] : ctx.scheduler.sandboxCensus()) {
     sandboxes.Add({{"tier", key.first}, {"state", key.second}}).Set(n);
   }
+  auto& pools = prometheus::BuildGauge()
+                    .Name("stratus_prewarmed_ready")
+                    .Help("Prewarmed runtime processes ready to be claimed, by kind")
+                    .Register(*r);
+  for (const auto& [kind, n] : ctx.scheduler.prewarmedReady()) pools.Add({{"kind", kind}}).Set(static_cast<double>(n));
   auto& memory = prometheus::BuildGauge()
                      .Name("stratus_memory_bytes")
                      .Help("Memory charged against the host memory budget (used) and the budget")

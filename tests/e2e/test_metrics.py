@@ -101,6 +101,8 @@ class MetricsTest(StratusTestCase):
         s = self.scrape()
         self.assertEqual(self.value(s, "stratus_concurrent_executions", function=name), 0)
         self.assertGreaterEqual(self.value(s, "stratus_sandboxes", tier="process", state="idle"), 1)
+        # The server's default pool (--prewarm-processes 2) keeps node and python processes ready.
+        self.assertIn(("stratus_prewarmed_ready", (("kind", "python"),)), s)
         used, budget = (self.value(s, "stratus_memory_bytes", kind=k) for k in ("used", "budget"))
         self.assertGreater(budget, 0)
         self.assertGreater(used, 0)

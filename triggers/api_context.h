@@ -13,6 +13,9 @@
 namespace stratus::sqs {
 class SqsService;
 }
+namespace stratus::esm {
+class MappingService;
+}
 
 namespace stratus::triggers {
 
@@ -26,6 +29,8 @@ struct ApiContext {
   scheduler::LayerRegistry& layers;
   // The embedded SQS service on the same port (triggers/sqs); nullptr: none.
   sqs::SqsService* sqs = nullptr;
+  // The SQS event source mappings (triggers/esm); nullptr: none.
+  esm::MappingService* esm = nullptr;
 };
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);

@@ -26,6 +26,7 @@
 #include "triggers/process_tier_setup.h"
 #include "scheduler/function_registry.h"
 #include "scheduler/layer_registry.h"
+#include "triggers/esm/mapping_service.h"
 #include "triggers/sqs/sqs_service.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
@@ -360,8 +361,15 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(queues.error().message);
     return 1;
   }
+  // SQS event source mappings: rows in stratus.db, pollers on the queues above (triggers/esm).
+  auto mappings = esm::MappingService::open(loop, **writer, **queues, sched, {o.region, o.account_id});
+  if (!mappings.ok()) {
+    logError(mappings.error().message);
+    return 1;
+  }
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
-                                               {o.region, o.account_id}, **layer_registry, queues->get()},
+                                               {o.region, o.account_id}, **layer_registry, queues->get(),
+                                               mappings->get()},
                           o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
@@ -377,6 +385,7 @@ int serve(ServeOptions& o, const char* argv0) {
   }
   if (pool) pool->start();
   isolate_hosts.start();
+  (*mappings)->startPollers();
   std::printf("stratus: listening on http://%s:%d (data dir %s, %zu functions)\n", o.host.c_str(),
               api.port(), o.data_dir.c_str(), (*registry)->size());
   std::fflush(stdout);

@@ -52,6 +52,7 @@ struct ServeOptions {
   stratus::triggers::ProcessTierOptions process;
   stratus::triggers::ApiServerOptions api;  // exposure policy, connection cap, deadlines
   std::vector<std::string> credentials_files;
+  std::string sqs_remotes_file;  // event source mappings on other endpoints' queues (docs/esm.md)
 };
 
 bool parseCount(const std::string& v, uint64_t& out) {
@@ -124,6 +125,8 @@ void usage() {
       "  --prewarm-processes N     node (128 MB), python and custom runtime processes each kept started\n"
       "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
+      "  --sqs-remotes FILE        where the queues of other regions/accounts live, for event\n"
+      "                            source mappings on them (JSON; see docs/esm.md)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
       "                            at their MemorySize and idle ones at their footprint; past it\n"
       "                            the least recently used idle ones are evicted, then invokes\n"
@@ -170,6 +173,8 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
       if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
     } else if (a == "--data-dir" && next(v)) {
       o.data_dir = v;
+    } else if (a == "--sqs-remotes" && next(v)) {
+      o.sqs_remotes_file = v;
     } else if (a == "--region" && next(v)) {
       o.region = v;
     } else if (a == "--account-id" && next(v)) {
@@ -362,7 +367,16 @@ int serve(ServeOptions& o, const char* argv0) {
     return 1;
   }
   // SQS event source mappings: rows in stratus.db, pollers on the queues above (triggers/esm).
-  auto mappings = esm::MappingService::open(loop, **writer, **queues, sched, {o.region, o.account_id});
+  esm::MappingServiceOptions esm_options{o.region, o.account_id, {}};
+  if (!o.sqs_remotes_file.empty()) {
+    auto remotes = esm::loadRemoteEndpoints(o.sqs_remotes_file);
+    if (!remotes.ok()) {
+      logError(remotes.error().message);
+      return 1;
+    }
+    esm_options.remotes = std::move(remotes).value();
+  }
+  auto mappings = esm::MappingService::open(loop, **writer, **queues, sched, std::move(esm_options));
   if (!mappings.ok()) {
     logError(mappings.error().message);
     return 1;

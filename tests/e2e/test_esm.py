@@ -2,7 +2,8 @@
 """SQS event source mappings (issue 12) driven by boto3: the control plane's shapes, defaults,
 validation and errors; the batches a function gets, field by field; partial batch failures and
 each rule for malformed answers; redrive of a poison message; filters; batch size and window;
-MaximumConcurrency; disable and enable; durability across kill -9.
+MaximumConcurrency; disable and enable; durability across kill -9; two servers sharing one
+queue, one of them polling it as a remote endpoint.
 
 The functions under test send each event they get to a "sink" queue of the same server (the SDK
 inside the function reaches it through AWS_ENDPOINT_URL_SQS), so a test sees exactly what was
@@ -20,8 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 
-from harness import (ACCOUNT, REGION, ROLE, StratusServer, StratusTestCase, handler_zip, main,  # noqa: E402
+from harness import (ACCOUNT, REGION, ROLE, StratusServer, StratusTestCase, handler_zip, log, main,  # noqa: E402
                      process_tier_available, unique_name, UUID_RE)
 
 WAIT_S = 60  # the longest any test waits for deliveries
@@ -32,16 +34,17 @@ WAIT_S = 60  # the longest any test waits for deliveries
 # starting with "fail" are reported as batch item failures; $SLEEP_MS delays each invocation.
 HANDLER = r"""
 const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
-const sqs = new SQSClient({});
+// The sink is this server's unless $SINK_ENDPOINT names another one.
+const sqs = new SQSClient(process.env.SINK_ENDPOINT ? { endpoint: process.env.SINK_ENDPOINT } : {});
 // The sink's URL on whatever port the server listens on now (a restart may change it).
-const sink = () => process.env.AWS_ENDPOINT_URL_SQS + new URL(process.env.SINK).pathname;
+const sink = () => (process.env.SINK_ENDPOINT || process.env.AWS_ENDPOINT_URL_SQS) + new URL(process.env.SINK).pathname;
 const swap = (v, id) => JSON.parse(JSON.stringify(v).split('$ID').join(id));
 exports.handler = async (event) => {
   const started = Date.now();
   const sleep = Number(process.env.SLEEP_MS || 0);
   if (sleep) await new Promise((r) => setTimeout(r, sleep));
   await sqs.send(new SendMessageCommand({ QueueUrl: sink(),
-    MessageBody: JSON.stringify({ event, started, ended: Date.now() }) }));
+    MessageBody: JSON.stringify({ event, started, ended: Date.now(), server: process.env.SERVER }) }));
   const first = event.Records[0];
   let spec = null;
   try { spec = JSON.parse(first.body); } catch (e) { /* a plain body */ }
@@ -454,6 +457,76 @@ class EsmDurabilityTest(EsmTestCase):
         delivered.update(r["messageId"] for r in self.records(rest))
         self.assertEqual(sent - delivered, set())
         self.wait_empty(url)
+
+
+class EsmTwoServersTest(unittest.TestCase):
+    """Server A holds the queue (account 111111111111); server B maps the same queue through
+    --sqs-remotes, polling A over SigV4-signed HTTP. Both functions write to a sink on A."""
+    MESSAGES = 10000
+
+    def setUp(self):
+        self.a = StratusServer(extra_args=["--account-id", "111111111111"])
+        self.addCleanup(self.a.cleanup)
+        self.a.start()
+        if not process_tier_available(self.a):
+            self.skipTest("the functions here call SQS through the process tier, not available here")
+        self.remotes = os.path.join(self.a.log_dir, "remotes.json")
+        with open(self.remotes, "w") as f:
+            json.dump({"remotes": [{"region": REGION, "account": "111111111111", "endpoint": self.a.endpoint,
+                                    "access_key_id": "test", "secret_access_key": "test"}]}, f)
+        self.b = StratusServer(extra_args=["--sqs-remotes", self.remotes])
+        self.addCleanup(self.b.cleanup)
+        self.b.start()
+
+    def test_two_servers_share_one_queue_without_loss(self):
+        sqs = sqs_client(self.a.endpoint)
+        url = sqs.create_queue(QueueName="shared")["QueueUrl"]
+        sink = sqs.create_queue(QueueName="sink")["QueueUrl"]
+        arn = "arn:aws:sqs:%s:111111111111:shared" % REGION
+        for server, tag in ((self.a, "a"), (self.b, "b")):
+            lam = server.client()
+            lam.create_function(FunctionName="worker", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler",
+                                Code={"ZipFile": handler_zip(HANDLER)}, Timeout=10, Environment={"Variables": {
+                                    "SINK": sink, "SINK_ENDPOINT": self.a.endpoint, "SERVER": tag}})
+            m = lam.create_event_source_mapping(FunctionName="worker", EventSourceArn=arn, BatchSize=10,
+                                                ScalingConfig={"MaximumConcurrency": 4})
+            self.assertEqual(m["EventSourceArn"], arn)
+        # A queue the remote endpoint does not have is refused as a missing local one is.
+        with self.assertRaises(ClientError) as cm:
+            self.b.client().create_event_source_mapping(
+                FunctionName="worker", EventSourceArn="arn:aws:sqs:%s:111111111111:missing" % REGION)
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+                         "SQS Error Message: The specified queue does not exist.")
+        sent = set()
+        for i in range(self.MESSAGES // 10):
+            r = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(j), "MessageBody": "s%d-%d" % (i, j)} for j in range(10)])
+            self.assertEqual(r.get("Failed", []), [])
+            sent.update(e["MessageId"] for e in r["Successful"])
+        self.assertEqual(len(sent), self.MESSAGES)
+        delivered, by_server = set(), {"a": 0, "b": 0}
+        deadline = time.monotonic() + 300
+        for _ in range(100000):
+            if sent <= delivered or time.monotonic() > deadline:
+                break
+            for m in sqs.receive_message(QueueUrl=sink, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                inv = json.loads(m["Body"])
+                by_server[inv["server"]] += len(inv["event"]["Records"])
+                delivered.update(r["messageId"] for r in inv["event"]["Records"])
+                sqs.delete_message(QueueUrl=sink, ReceiptHandle=m["ReceiptHandle"])
+        log("work shared between the servers: %r" % by_server)
+        self.assertEqual(len(sent - delivered), 0, by_server)
+        self.assertGreater(by_server["a"], 0, by_server)
+        self.assertGreater(by_server["b"], 0, by_server)
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        deadline = time.monotonic() + 60
+        for _ in range(1000):
+            if (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0"):
+                break
+            self.assertLess(time.monotonic(), deadline, attrs)
+            time.sleep(0.2)
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
 if __name__ == "__main__":

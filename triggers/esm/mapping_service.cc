@@ -4,6 +4,7 @@
 
 #include "runtime/base/log.h"
 #include "triggers/esm/mapping_store.h"
+#include "triggers/esm/sqs_records.h"
 
 namespace stratus::esm {
 
@@ -22,7 +23,13 @@ Result<std::unique_ptr<MappingService>> MappingService::open(Loop& loop, DbWrite
 
 MappingService::MappingService(Loop& loop, DbWriter& writer, sqs::SqsService& sqs, scheduler::Scheduler& scheduler,
                                MappingServiceOptions options)
-    : loop_(loop), chain_(writer.chain()), local_(sqs), scheduler_(scheduler), options_(std::move(options)) {}
+    : loop_(loop), chain_(writer.chain()), local_(sqs), scheduler_(scheduler), options_(std::move(options)) {
+  if (options_.remotes.empty()) return;
+  http_ = std::make_unique<CurlLoopClient>(loop_);
+  for (const RemoteEndpoint& e : options_.remotes) {
+    remotes_[e.region + ":" + e.account_id] = std::make_unique<RemoteQueueClient>(*http_, e);
+  }
+}
 
 MappingService::~MappingService() {
   for (auto& [uuid, p] : pollers_) p->stop(nullptr);
@@ -56,7 +63,17 @@ nlohmann::json MappingService::shape(const Mapping& m) const {
   return mappingShape(m, options_.region, options_.account_id);
 }
 
-QueueClient& MappingService::queueFor(const std::string& arn) { return local_; }
+QueueClient& MappingService::queueFor(const std::string& arn) {
+  // arn:aws:sqs:REGION:ACCOUNT:NAME
+  size_t name_at = arn.rfind(':');
+  size_t account_at = name_at == std::string::npos || name_at == 0 ? std::string::npos : arn.rfind(':', name_at - 1);
+  if (account_at != std::string::npos) {
+    std::string account = arn.substr(account_at + 1, name_at - account_at - 1);
+    auto remote = remotes_.find(arnRegion(arn) + ":" + account);
+    if (remote != remotes_.end()) return *remote->second;
+  }
+  return local_;
+}
 
 void MappingService::startPoller(const std::string& uuid) {
   auto it = mappings_.find(uuid);

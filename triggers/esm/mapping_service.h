@@ -18,6 +18,7 @@
 #include "triggers/esm/mapping.h"
 #include "triggers/esm/queue_poller.h"
 #include "triggers/esm/queue_client.h"
+#include "triggers/esm/remote_queue_client.h"
 
 namespace stratus::sqs {
 class SqsService;
@@ -28,6 +29,9 @@ namespace stratus::esm {
 struct MappingServiceOptions {
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
+  // Regions/accounts whose queues live on other endpoints; their ARNs are polled there (even
+  // this server's own region and account, when listed).
+  std::vector<RemoteEndpoint> remotes;
 };
 
 class MappingService {
@@ -66,6 +70,8 @@ class MappingService {
   Loop& loop_;
   std::unique_ptr<DbWriter::Chain> chain_;
   LocalQueueClient local_;
+  std::unique_ptr<CurlLoopClient> http_;  // only with remotes
+  std::map<std::string, std::unique_ptr<RemoteQueueClient>> remotes_;  // by "region:account"
   scheduler::Scheduler& scheduler_;
   MappingServiceOptions options_;
   std::map<std::string, Mapping> mappings_;  // by uuid

@@ -306,8 +306,8 @@ class EsmDeliveryTest(EsmTestCase):
         self.wait_empty(url)
 
     def test_partial_batch_failure_deletes_only_the_successes(self):
-        fn, sink = self.sink_function(timeout=2)
-        url, arn = self.queue(VisibilityTimeout="2")
+        fn, sink = self.sink_function(timeout=3)
+        url, arn = self.queue(VisibilityTimeout="3")
         for body in ("ok-1", "fail-1", "ok-2", "fail-2"):
             self.sqs.send_message(QueueUrl=url, MessageBody=body)
         self.mapping(fn, arn, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
@@ -320,8 +320,8 @@ class EsmDeliveryTest(EsmTestCase):
         self.assertNotIn("ok-2", again)
 
     def test_each_batch_item_failure_answer_rule(self):
-        fn, sink = self.sink_function(timeout=2)
-        url, arn = self.queue(VisibilityTimeout="2")
+        fn, sink = self.sink_function(timeout=3)
+        url, arn = self.queue(VisibilityTimeout="3")
         self.mapping(fn, arn, BatchSize=1, FunctionResponseTypes=["ReportBatchItemFailures"])
         cases = [  # (answer, whether the message counts as failed)
             ({"batchItemFailures": []}, False), ({"batchItemFailures": None}, False), ({}, False), (None, False),
@@ -347,9 +347,9 @@ class EsmDeliveryTest(EsmTestCase):
                 self.assertEqual(counts, ["1", "2"] if fails else ["1"])
 
     def test_poison_message_ends_in_the_dead_letter_queue(self):
-        fn, sink = self.sink_function(timeout=1)
+        fn, sink = self.sink_function(timeout=3)
         dlq_url, dlq_arn = self.queue("dlq")
-        url, arn = self.queue(VisibilityTimeout="1", RedrivePolicy=json.dumps(
+        url, arn = self.queue(VisibilityTimeout="3", RedrivePolicy=json.dumps(
             {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}))
         self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"throw": True}))
         self.sqs.send_message(QueueUrl=url, MessageBody="fine")
@@ -437,8 +437,10 @@ class EsmDeliveryTest(EsmTestCase):
 
 class EsmDurabilityTest(EsmTestCase):
     def test_kill_9_with_a_backlog_loses_nothing_and_keeps_the_mapping(self):
-        fn, sink = self.sink_function(timeout=3)
-        url, arn = self.queue(VisibilityTimeout="3")
+        # Short enough for the batches in flight at the kill to come back soon, long enough for a
+        # cold start on a loaded machine.
+        fn, sink = self.sink_function(timeout=10)
+        url, arn = self.queue(VisibilityTimeout="10")
         sent = set()
         for i in range(20):
             r = self.sqs.send_message_batch(QueueUrl=url, Entries=[

@@ -1,7 +1,6 @@
 #include "triggers/esm/event_filter.h"
 
-#include <cmath>
-#include <variant>
+#include <cctype>
 
 #include "runtime/base/json_reader.h"
 

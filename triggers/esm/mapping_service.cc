@@ -54,11 +54,6 @@ std::vector<const Mapping*> MappingService::list() const {
   return out;
 }
 
-PollerStats MappingService::stats(const std::string& uuid) const {
-  auto it = pollers_.find(uuid);
-  return it == pollers_.end() ? PollerStats{} : it->second->stats();
-}
-
 nlohmann::json MappingService::shape(const Mapping& m) const {
   return mappingShape(m, options_.region, options_.account_id);
 }

@@ -56,9 +56,6 @@ class MappingService {
   void update(Mapping m, Done done);  // the same uuid as a stored mapping
   void remove(const std::string& uuid, Done done);
 
-  // The running poller's counters (zeros when none runs).
-  PollerStats stats(const std::string& uuid) const;
-
  private:
   MappingService(Loop& loop, DbWriter& writer, sqs::SqsService& sqs, scheduler::Scheduler& scheduler,
                  MappingServiceOptions options);

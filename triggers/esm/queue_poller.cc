@@ -13,9 +13,20 @@ namespace stratus::esm {
 struct QueuePoller::Worker {
   explicit Worker(Loop& loop) : timer(loop) {}
   std::vector<sqs::LocalMessage> batch;
+  size_t bytes = 0;         // the batch's records, about as large as they will be in the event
   int64_t deadline_ms = 0;  // the batching window's end, from the first message gathered
   Timer timer;              // back-off
 };
+
+namespace {
+
+// A record's size in the event, near enough: its body and attributes, escaped at worst twice
+// over for JSON, plus the fixed fields (ids, handle, digests, ARN).
+size_t recordBytes(const sqs::LocalMessage& m) {
+  return 2 * m.body.size() + m.receipt_handle.size() + 2 * m.message_attributes.dump().size() + 1024;
+}
+
+}  // namespace
 
 QueuePoller::QueuePoller(Loop& loop, QueueClient& queue, scheduler::Scheduler& scheduler, Mapping mapping,
                          bool fifo)
@@ -76,13 +87,24 @@ void QueuePoller::received(const std::shared_ptr<Worker>& w, int waited_s,
     return retire(w);
   }
   if (w->batch.empty() && !messages.empty()) w->deadline_ms = epochMs() + int64_t{mapping_.batching_window_s} * 1000;
-  for (auto& m : messages) w->batch.push_back(std::move(m));
+  bool too_big = false;
+  for (auto& m : messages) {
+    // An invocation carries at most 6 MB: what would not fit goes back for the next batch.
+    size_t size = recordBytes(m);
+    if (!w->batch.empty() && w->bytes + size > kMaxBatchBytes) {
+      too_big = true;
+      release({std::move(m)});
+      continue;
+    }
+    w->bytes += size;
+    w->batch.push_back(std::move(m));
+  }
   if (w->batch.empty()) {
     // Nothing came during a long poll: an extra worker is no longer needed.
     if (workers_ > 1) return retire(w);
     return receive(w);
   }
-  bool gathered = static_cast<int>(w->batch.size()) >= mapping_.batch_size;
+  bool gathered = static_cast<int>(w->batch.size()) >= mapping_.batch_size || too_big;
   // A batch filled before its window ended: a backlog, so one more batch in flight (up to the
   // cap); the new worker polls on its own.
   if (gathered) spawn();
@@ -95,6 +117,7 @@ void QueuePoller::received(const std::shared_ptr<Worker>& w, int waited_s,
 void QueuePoller::flush(const std::shared_ptr<Worker>& w) {
   std::vector<sqs::LocalMessage> batch = std::move(w->batch);
   w->batch.clear();
+  w->bytes = 0;
   nlohmann::json records = nlohmann::json::array();
   std::vector<sqs::LocalMessage> kept;
   std::vector<std::string> dropped;
@@ -163,6 +186,7 @@ void QueuePoller::backoff(const std::shared_ptr<Worker>& w) {
 void QueuePoller::retire(const std::shared_ptr<Worker>& w) {
   if (!w->batch.empty()) release(std::move(w->batch));
   w->batch.clear();
+  w->bytes = 0;
   --workers_;
   // The last worker of a running poller never retires for idleness (received() keeps it).
   if (!stopped_ && workers_ == 0) spawn();

@@ -24,6 +24,7 @@
 #include "triggers/esm/event_filter.h"
 #include "triggers/esm/mapping.h"
 #include "triggers/esm/queue_client.h"
+#include "triggers/request_limits.h"
 
 namespace stratus::esm {
 
@@ -41,6 +42,7 @@ class QueuePoller : public std::enable_shared_from_this<QueuePoller> {
   static constexpr int kDefaultMaximumConcurrency = 1000;
   static constexpr int64_t kBackoffMs = 1000;
   static constexpr int kLongPollS = 20;
+  static constexpr size_t kMaxBatchBytes = triggers::kSyncPayloadMax;  // a synchronous invoke's payload limit
 
   QueuePoller(Loop& loop, QueueClient& queue, scheduler::Scheduler& scheduler, Mapping mapping,
               bool fifo);

@@ -55,6 +55,7 @@ void QueuePoller::checkIdle() {
 
 void QueuePoller::spawn() {
   if (stopped_ || workers_ >= cap_) return;
+  if (workers_ > 0 && epochMs() < no_spawn_until_ms_) return;
   ++workers_;
   receive(std::make_shared<Worker>(loop_));
 }
@@ -155,10 +156,18 @@ void QueuePoller::invoked(const std::shared_ptr<Worker>& w, std::vector<sqs::Loc
                           Result<scheduler::InvokeOutput> out) {
   --stats_.in_flight;
   if (!out.ok()) {
-    // Throttled, or the function is gone: nothing is deleted; the messages come back after
-    // the queue's visibility timeout (and count towards its maxReceiveCount).
-    logWarn("event source mapping " + mapping_.uuid + ": invoke failed: " + out.error().message);
     checkIdle();
+    if (out.error().code == ErrorCode::kTooManyRequests) {
+      // Throttled: the batch goes back to the queue now (its receive still counts towards
+      // maxReceiveCount, as in Lambda), and no worker is added for a while, so the count
+      // settles at what the function's concurrency admits.
+      release(std::move(batch));
+      no_spawn_until_ms_ = epochMs() + kBackoffMs;
+    } else {
+      // The function is gone or failed to place: nothing is deleted; the messages come back
+      // after the queue's visibility timeout.
+      logWarn("event source mapping " + mapping_.uuid + ": invoke failed: " + out.error().message);
+    }
     if (workers_ > 1) return retire(w);
     return backoff(w);
   }

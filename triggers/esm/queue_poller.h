@@ -4,7 +4,8 @@
 // function synchronously through the scheduler with {"Records":[...]}, and delete what
 // succeeded. Failed messages stay hidden until the queue's visibility timeout and then follow
 // its redrive policy. One worker is one batch in flight: a worker that filled a whole
-// batch starts another, up to MaximumConcurrency; an idle or throttled extra worker ends, so
+// batch starts another, up to MaximumConcurrency; an idle or throttled extra worker ends (a
+// throttled batch goes back to the queue at once, and no worker is added for a second), so
 // the count follows the backlog and the function's own concurrency. Long polls wait in the
 // queue (no busy loop); errors back off on a timer.
 //
@@ -77,6 +78,7 @@ class QueuePoller : public std::enable_shared_from_this<QueuePoller> {
   int cap_;
   bool stopped_ = false;
   int workers_ = 0;
+  int64_t no_spawn_until_ms_ = 0;  // after a throttle
   std::function<void()> idle_;
   PollerStats stats_;
 };

@@ -104,6 +104,18 @@ uint64_t readNumber(const std::string& path) {
   return text.empty() ? 0 : std::strtoull(text.c_str(), nullptr, 10);
 }
 
+// A counter file read again and again through one descriptor (`fd`, opened on first use):
+// cgroup files produce their value afresh at each read from offset 0.
+uint64_t readCounter(int& fd, const std::string& dir, const char* file) {
+  if (fd < 0) fd = open((dir + "/" + file).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buffer[32];
+  ssize_t n = pread(fd, buffer, sizeof(buffer) - 1, 0);
+  if (n <= 0) return 0;
+  buffer[n] = '\0';
+  return std::strtoull(buffer, nullptr, 10);
+}
+
 // "key value" lines (memory.oom_control, memory.events).
 uint64_t keyedNumber(const std::string& path, const std::string& key) {
   std::string text = readText(path);
@@ -510,6 +522,7 @@ SandboxCgroup::SandboxCgroup(std::string path, std::vector<ControllerDir> dirs,
     : path_(std::move(path)), dirs_(std::move(dirs)), pending_(std::move(pending)) {}
 
 SandboxCgroup::~SandboxCgroup() {
+  closeCounters();
   // rmdir fails with EBUSY until the killed tasks have exited; wait about a millisecond at most,
   // then leave it to the tree.
   for (int attempt = 0; attempt < kQuickRemoveAttempts; ++attempt) {
@@ -536,16 +549,24 @@ Status SandboxCgroup::setLimits(const CgroupLimits& limits) {
                        Apply::kModify);
 }
 
+void SandboxCgroup::closeCounters() {
+  for (int* fd : {&current_fd_, &peak_fd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+}
+
 uint64_t SandboxCgroup::peakMemoryBytes() const {
   const ControllerDir* memory = dirOf("memory");
   if (memory == nullptr) return 0;
-  return readNumber(memory->dir + (memory->v2 ? "/memory.peak" : "/memory.max_usage_in_bytes"));
+  return readCounter(peak_fd_, memory->dir, memory->v2 ? "memory.peak" : "memory.max_usage_in_bytes");
 }
 
 uint64_t SandboxCgroup::currentMemoryBytes() const {
   const ControllerDir* memory = dirOf("memory");
   if (memory == nullptr) return 0;
-  return readNumber(memory->dir + (memory->v2 ? "/memory.current" : "/memory.usage_in_bytes"));
+  return readCounter(current_fd_, memory->dir,
+                     memory->v2 ? "memory.current" : "memory.usage_in_bytes");
 }
 
 bool SandboxCgroup::oomKilled() const {

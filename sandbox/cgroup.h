@@ -72,7 +72,8 @@ class SandboxCgroup {
   Status setLimits(const CgroupLimits& limits);
 
   // Memory counters in bytes (0 if the memory controller is missing). Peak: the high-water mark
-  // since creation (v1 memory.max_usage_in_bytes, v2 memory.peak).
+  // since creation (v1 memory.max_usage_in_bytes, v2 memory.peak). Read after every invocation,
+  // so their files stay open and each read is one pread. Loop thread only.
   uint64_t peakMemoryBytes() const;
   uint64_t currentMemoryBytes() const;
   // The kernel OOM-killed a task in this cgroup (v1 memory.oom_control oom_kill, v2
@@ -99,9 +100,13 @@ class SandboxCgroup {
                 std::shared_ptr<cgroup_detail::PendingRemovals> pending);
   const cgroup_detail::ControllerDir* dirOf(const char* controller) const;
 
+  void closeCounters();
+
   std::string path_;
   std::vector<cgroup_detail::ControllerDir> dirs_;
   std::shared_ptr<cgroup_detail::PendingRemovals> pending_;
+  mutable int current_fd_ = -1;  // the memory counters' files, opened on first read
+  mutable int peak_fd_ = -1;
 };
 
 // The parent of one server's sandbox cgroups. Destroying it kills and removes everything in it.

@@ -12,6 +12,24 @@ namespace stratus::sandbox {
 // NUL-terminated pointers into `strings`, for uv_spawn's args and env.
 std::vector<char*> cStrings(const std::vector<std::string>& strings);
 
+// While it lives, the calling thread runs under SCHED_BATCH, so that a child forked then (and
+// everything that child starts) inherits it; the thread's own policy comes back at the end.
+// Process sandboxes' runtimes are spawned so: a batch task never preempts the task that woke
+// it, so the server's loop finishes its turn (answering a burst of invocations, each a wake-up
+// of some runtime) before the runtimes it woke take the CPU, instead of being switched out at
+// every write. Runtimes still get their full share of CPU (cgroup cpu shares decide that);
+// only wake-up preemption changes. Nothing a function can observe but sched_getscheduler(2).
+class BatchSchedulingScope {
+ public:
+  BatchSchedulingScope();
+  ~BatchSchedulingScope();
+  BatchSchedulingScope(const BatchSchedulingScope&) = delete;
+  BatchSchedulingScope& operator=(const BatchSchedulingScope&) = delete;
+
+ private:
+  int policy_ = -1;  // the thread's own policy, or -1 when it could not be changed
+};
+
 // Closes a handle allocated with `new T` and deletes it in the close callback.
 template <typename T>
 void closeAndDelete(T* handle) {

@@ -93,7 +93,9 @@ void IsolateHostSandbox::invoke(InvokeRequest request, InvokeCallback done) {
   std::shared_ptr<Core> core = core_;
   if (std::string why = core->bind(); !why.empty()) {
     core->condemnNow();
-    done(noHostResult(core->spec, request, why));
+    InvokeResult failed = noHostResult(core->spec, request, why);
+    failed.log_stream = core->log_stream;
+    done(std::move(failed));
     return;
   }
   core->state = SandboxState::kBusy;
@@ -111,8 +113,10 @@ void IsolateHostSandbox::invoke(InvokeRequest request, InvokeCallback done) {
         if (a.host_died) {
           core->condemned = true;
           core->state = SandboxState::kCondemned;
-          done(runtimeExitedResult(core->spec, request, a.exit_text, a.out_of_memory, cold,
-                                   monotonicMs() - started));
+          InvokeResult exited = runtimeExitedResult(core->spec, request, a.exit_text,
+                                                    a.out_of_memory, cold, monotonicMs() - started);
+          exited.log_stream = core->log_stream;
+          done(std::move(exited));
           return;
         }
         IsolateCallOutput call;
@@ -129,6 +133,7 @@ void IsolateHostSandbox::invoke(InvokeRequest request, InvokeCallback done) {
         }
         bool reusable = true;
         InvokeResult result = composeIsolateResult(core->spec, request, call, reusable, core->footprint_mb);
+        result.log_stream = core->log_stream;
         core->syncCharge();
         if (!reusable || core->condemned) {
           core->condemnNow();

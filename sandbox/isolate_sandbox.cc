@@ -68,6 +68,7 @@ void IsolateSandbox::invoke(InvokeRequest request, InvokeCallback done) {
     std::unique_lock<std::mutex> run_lock = lockRun(*core);
     bool reusable = true;
     InvokeResult result = runOnWorker(*core, request, reusable);
+    result.log_stream = core->log_stream;
     loop->post([core, reusable, result = std::move(result), done = std::move(done)]() mutable {
       if (!reusable || core->condemned) {
         core->condemned = true;

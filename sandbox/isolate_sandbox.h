@@ -24,6 +24,7 @@ class IsolateSandbox : public Sandbox {
   void prestart(PrestartCallback done) override;
   uint64_t footprintMb() const override;
   SandboxState state() const override;
+  const char* tier() const override { return "isolate"; }
   void condemn() override;
   const SandboxSpec& spec() const override;
 

@@ -13,7 +13,8 @@ std::map<std::string, std::string> lambdaEnvironment(const SandboxSpec& spec,
   env["AWS_LAMBDA_FUNCTION_NAME"] = spec.function_name;
   env["AWS_LAMBDA_FUNCTION_VERSION"] = spec.version;
   env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(spec.memory_mb);
-  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + spec.function_name;
+  // The scheduler puts a LoggingConfig.LogGroup here (users cannot: AWS_LAMBDA_* is reserved).
+  env.emplace("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + spec.function_name);
   env["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream_name;
   env["AWS_REGION"] = spec.region;
   env["AWS_DEFAULT_REGION"] = spec.region;

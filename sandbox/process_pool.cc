@@ -37,7 +37,10 @@ ProcessPool::ProcessPool(Loop& loop, ProcessTier& tier, ProcessPoolOptions optio
 
 ProcessPool::~ProcessPool() = default;
 
-void ProcessPool::start() { refill(); }
+void ProcessPool::start() {
+  tier_.attachHelper(loop_);  // up before the first claim needs it
+  refill();
+}
 
 // Variables a runtime reads once, when it starts (node's NODE_OPTIONS and
 // NODE_EXTRA_CA_CERTS, the dynamic loader's LD_*, python's PYTHON*, OpenSSL's): a function

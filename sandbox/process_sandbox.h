@@ -26,6 +26,7 @@ class ProcessSandbox : public Sandbox {
   void prestart(PrestartCallback done) override;
   uint64_t footprintMb() const override;
   SandboxState state() const override;
+  const char* tier() const override { return "process"; }
   void condemn() override;
   const SandboxSpec& spec() const override;
 

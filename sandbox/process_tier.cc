@@ -1,5 +1,6 @@
 #include "sandbox/process_tier.h"
 
+#include "sandbox/attach_helper.h"
 #include "sandbox/cgroup.h"
 
 namespace stratus::sandbox {
@@ -9,7 +10,18 @@ ProcessTier::ProcessTier(ProcessTierConfig config, std::unique_ptr<CgroupTree> c
 
 ProcessTier::~ProcessTier() = default;
 
-void ProcessTier::killAllSandboxes() { cgroups_.reset(); }
+void ProcessTier::killAllSandboxes() {
+  if (attach_helper_) attach_helper_->stop();
+  cgroups_.reset();
+}
+
+AttachHelper& ProcessTier::attachHelper(Loop& loop) {
+  if (!attach_helper_) {
+    attach_helper_ = std::make_unique<AttachHelper>(loop, config_.jail_binary);
+    attach_helper_->start();
+  }
+  return *attach_helper_;
+}
 
 uint32_t ProcessTier::takeUid() {
   if (taken_.size() >= config_.uid_count) return 0;

@@ -1,6 +1,7 @@
 // What every process sandbox of one server shares: where the jail helper and the runtime clients
-// are, the host interpreters, the cgroup tree all sandboxes sit in, and the pool of unprivileged
-// uids (one per live sandbox, so no two functions share an identity). Loop thread only.
+// are, the host interpreters, the cgroup tree all sandboxes sit in, the pool of unprivileged
+// uids (one per live sandbox, so no two functions share an identity), and the attach helper that
+// mounts claimed functions' code into prewarmed jails. Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +10,12 @@
 #include <set>
 #include <string>
 
+#include "runtime/base/loop.h"
 #include "sandbox/runtime_command.h"
 
 namespace stratus::sandbox {
 
+class AttachHelper;
 class CgroupTree;
 
 struct ProcessTierConfig {
@@ -40,8 +43,12 @@ class ProcessTier {
 
   const ProcessTierConfig& config() const { return config_; }
   // Server shutdown: every sandbox process goes now (thawed and killed with the cgroup tree),
-  // rather than waiting for a parent-death signal that a frozen process cannot act on.
+  // rather than waiting for a parent-death signal that a frozen process cannot act on; the
+  // attach helper is stopped too.
   void killAllSandboxes();
+  // The one attach helper of this server (attach_helper.h), made and started on first use (the
+  // prewarm pool asks for it when it starts, so claims never wait for its start).
+  AttachHelper& attachHelper(Loop& loop);
   CgroupTree* cgroups() { return cgroups_.get(); }
 
   // A uid no live sandbox holds (0 when all are taken); give it back when the sandbox is gone.
@@ -55,6 +62,7 @@ class ProcessTier {
  private:
   ProcessTierConfig config_;
   std::unique_ptr<CgroupTree> cgroups_;
+  std::unique_ptr<AttachHelper> attach_helper_;
   std::set<uint32_t> taken_;
   uint32_t next_ = 0;
   uint64_t last_id_ = 0;

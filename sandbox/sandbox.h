@@ -51,6 +51,7 @@ struct InvokeResult {
   std::string log_text;    // this invocation's log: [INIT_START] START ... END REPORT, '\n' ended
   double duration_ms = 0;
   double init_duration_ms = -1;  // >= 0 only on the invocation that initialised the sandbox
+  std::string log_stream;  // the environment's CloudWatch stream (AWS_LAMBDA_LOG_STREAM_NAME)
 };
 
 using InvokeCallback = std::function<void(InvokeResult)>;
@@ -67,6 +68,8 @@ class Sandbox {
   // Memory the sandbox holds now, as last measured, in MB (for the host memory budget).
   virtual uint64_t footprintMb() const = 0;
   virtual SandboxState state() const = 0;
+  // Which tier runs it ("process", "isolate"), for metrics.
+  virtual const char* tier() const { return "other"; }
   // Stops any running work and marks the sandbox unusable.
   virtual void condemn() = 0;
   virtual const SandboxSpec& spec() const = 0;

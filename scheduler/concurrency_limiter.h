@@ -44,6 +44,7 @@ class ConcurrencyLimiter {
   int unreservedLimit() const { return account_limit_ - reserved_total_; }
   int inFlight(const std::string& function) const;
   int unreservedInFlight() const { return unreserved_in_flight_; }
+  const std::map<std::string, int>& inFlightByFunction() const { return in_flight_; }
 
  private:
   friend class ConcurrencyLease;

@@ -29,6 +29,10 @@ void to_json(nlohmann::json& j, const FunctionRecord& r) {
                      {"architectures", r.architectures},
                      {"ephemeral_storage_mb", r.ephemeral_storage_mb},
                      {"tracing_mode", r.tracing_mode},
+                     {"log_format", r.log_format},
+                     {"application_log_level", r.application_log_level},
+                     {"system_log_level", r.system_log_level},
+                     {"log_group", r.log_group},
                      {"package_type", r.package_type},
                      {"code", codeJson(r.code)},
                      {"last_modified_ms", r.last_modified_ms},
@@ -55,6 +59,10 @@ void from_json(const nlohmann::json& j, FunctionRecord& r) {
   r.architectures = j.value("architectures", std::vector<std::string>{"x86_64"});
   r.ephemeral_storage_mb = j.value("ephemeral_storage_mb", 512);
   r.tracing_mode = j.value("tracing_mode", "PassThrough");
+  r.log_format = j.value("log_format", "Text");  // rows written before LoggingConfig: Text
+  r.application_log_level = j.value("application_log_level", "");
+  r.system_log_level = j.value("system_log_level", "");
+  r.log_group = j.value("log_group", "");
   r.package_type = j.value("package_type", "Zip");
   r.code = codeFrom(j.at("code"));
   r.layers.clear();  // rows written before layers existed have none

@@ -29,6 +29,9 @@ struct LayerRef {
 };
 
 struct FunctionRecord {
+  // The log group the function's lines go to (LoggingConfig.LogGroup or /aws/lambda/NAME).
+  std::string logGroup() const { return log_group.empty() ? "/aws/lambda/" + name : log_group; }
+
   std::string name;
   std::string version = "$LATEST";
   std::string runtime;
@@ -42,6 +45,12 @@ struct FunctionRecord {
   std::vector<std::string> architectures{"x86_64"};
   int ephemeral_storage_mb = 512;
   std::string tracing_mode = "PassThrough";
+  // LoggingConfig: "Text" or "JSON"; the levels only with JSON (Lambda shows INFO when unset);
+  // log_group "" means /aws/lambda/NAME.
+  std::string log_format = "Text";
+  std::string application_log_level;
+  std::string system_log_level;
+  std::string log_group;
   std::string package_type = "Zip";
   CodeRef code;
   std::vector<LayerRef> layers;  // in order: a later layer's files win in /opt

@@ -6,6 +6,7 @@
 #include "runtime/base/answer_on_drop.h"
 #include "runtime/base/fault_boundary.h"
 #include "runtime/base/log.h"
+#include "sandbox/invocation_log.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {
@@ -51,6 +52,14 @@ sandbox::SandboxSpec Scheduler::specFor(const FunctionRecord& r, const Bundles& 
   spec.task_root = bundles.task;
   spec.opt_root = bundles.opt;
   if (r.environment) spec.environment = *r.environment;
+  // LoggingConfig reaches the runtimes as Lambda passes it: JSON format and its application log
+  // level (the runtime clients format and filter their console by these); a custom log group
+  // as the reserved AWS_LAMBDA_LOG_GROUP_NAME.
+  if (r.log_format == "JSON") {
+    spec.environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+    spec.environment["AWS_LAMBDA_LOG_LEVEL"] = r.application_log_level.empty() ? "INFO" : r.application_log_level;
+  }
+  if (!r.log_group.empty()) spec.environment["AWS_LAMBDA_LOG_GROUP_NAME"] = r.log_group;
   spec.memory_mb = r.memory_mb;
   spec.timeout_s = r.timeout_s;
   spec.ephemeral_mb = r.ephemeral_storage_mb;
@@ -72,7 +81,10 @@ void Scheduler::invoke(InvokeCall call, InvokeDone done) {
   const FunctionRecord* record = state->version(version);
   if (!record) return done(notFound(call));
   auto lease = limiter_.acquire(state->name(), state->reserved_concurrency);
-  if (!lease.ok()) return done(lease.error());
+  if (!lease.ok()) {
+    metrics_.throttled(record->name, record->version, call.invocation_type);
+    return done(lease.error());
+  }
   place(*record, qualifier, std::move(call), std::move(lease).value(), std::move(done));
 }
 
@@ -135,6 +147,7 @@ void Scheduler::place(const FunctionRecord& record, const std::string& qualifier
     case PlacementKind::kRefuse:
       logWarn("host memory budget of " + std::to_string(options_.host_memory_budget_mb) +
               " MB is full; throttling " + record.name);
+      metrics_.throttled(record.name, record.version, call.invocation_type);
       return done(hostFull());
     case PlacementKind::kCold:
     case PlacementKind::kEvictThenCold:
@@ -164,10 +177,34 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
                              std::move(call.invoked_function_arn),
                              std::move(call.client_context_json)};
   std::string context = "request " + req.request_id + ", function " + slot.function;
-  auto answer = [this, alive = alive_, slot_id, version, lease = std::move(lease),
-                 done = std::move(done)](sandbox::InvokeResult result) mutable {
+  // Where the lines go, as configured when the invocation started.
+  InvocationLog log_target;
+  log_target.function_name = slot.function;
+  log_target.version = version;
+  log_target.log_group = "/aws/lambda/" + slot.function;
+  log_target.start_ms = epochMs();
+  const FunctionState* st = log_sink_ ? registry_.find(slot.function) : nullptr;
+  if (st) {
+    if (const FunctionRecord* r = st->version(version)) {
+      log_target.log_group = r->logGroup();
+      log_target.json_format = r->log_format == "JSON";
+      log_target.system_log_level = r->system_log_level.empty() ? "INFO" : r->system_log_level;
+    }
+  }
+  auto answer = [this, alive = alive_, slot_id, version, function = slot.function, tier = slot.sandbox->tier(),
+                 type = std::move(call.invocation_type), log_target = std::move(log_target),
+                 lease = std::move(lease), done = std::move(done)](sandbox::InvokeResult result) mutable {
     lease.reset();  // the unit is free as soon as the sandbox is
     if (!*alive) return;
+    metrics_.finished(function, version, type, result.outcome, tier, result.duration_ms, result.init_duration_ms);
+    if (log_sink_ && !result.log_text.empty()) {
+      // A sandbox that never started an environment names no stream: one is made for it.
+      log_target.log_stream =
+          result.log_stream.empty() ? sandbox::logStreamName(log_target.start_ms, version) : result.log_stream;
+      log_target.end_ms = epochMs();
+      log_target.text = result.log_text;
+      log_sink_->record(std::move(log_target));
+    }
     bool lost = result.outcome == sandbox::InvokeOutcome::kLost;
     auto it = slots_.find(slot_id);
     if (it != slots_.end()) {
@@ -206,6 +243,21 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
                              lost.outcome = sandbox::InvokeOutcome::kLost;
                              return lost;
                            }));
+}
+
+std::map<std::pair<std::string, std::string>, int> Scheduler::sandboxCensus() const {
+  std::map<std::pair<std::string, std::string>, int> out;
+  for (const auto& [id, slot] : slots_) {
+    const char* state = "idle";
+    switch (slot.sandbox->state()) {
+      case sandbox::SandboxState::kStarting: state = "starting"; break;
+      case sandbox::SandboxState::kIdle: state = "idle"; break;
+      case sandbox::SandboxState::kBusy: state = "busy"; break;
+      case sandbox::SandboxState::kCondemned: state = "condemned"; break;
+    }
+    ++out[{slot.sandbox->tier(), state}];
+  }
+  return out;
 }
 
 void Scheduler::withBundle(const FunctionRecord& record,
@@ -296,6 +348,12 @@ void Scheduler::retire(const std::string& function_name) {
   for (uint64_t id : slotsOf(function_name, [this](const Slot& s) {
          return !s.busy && s.generation != currentGeneration(s.function, s.version);
        })) {
+    dropSlot(id);
+  }
+}
+
+void Scheduler::recycle(const std::string& function_name) {
+  for (uint64_t id : slotsOf(function_name, [](const Slot& s) { return !s.busy && s.provisioned_for.empty(); })) {
     dropSlot(id);
   }
 }

@@ -21,6 +21,8 @@
 #include "scheduler/alias_router.h"
 #include "scheduler/concurrency_limiter.h"
 #include "scheduler/function_registry.h"
+#include "scheduler/invocation_metrics.h"
+#include "scheduler/invocation_log_sink.h"
 #include "scheduler/placement.h"
 
 namespace stratus::scheduler {
@@ -40,6 +42,7 @@ struct InvokeCall {
   std::string payload;
   std::string invoked_function_arn;
   std::string client_context_json;
+  std::string invocation_type = "RequestResponse";  // or "Event": a metrics label
 };
 
 struct InvokeOutput {
@@ -66,10 +69,15 @@ class Scheduler {
   ~Scheduler();
 
   void invoke(InvokeCall call, InvokeDone done);
+  // Every invocation's log lines go to `sink` when it ends (nullptr: nowhere). Not owned.
+  void setLogSink(InvocationLogSink* sink) { log_sink_ = sink; }
 
   // $LATEST's code or configuration changed: its idle sandboxes go now; busy ones finish
   // their invocation and are then dropped.
   void retire(const std::string& function_name);
+  // Drops every idle on-demand sandbox of the function, so its next invoke is a cold start
+  // (`stratus coldstart`). Provisioned ones stay.
+  void recycle(const std::string& function_name);
   // The function (or one version of it) was deleted.
   void forget(const std::string& function_name, const std::string& version = "");
 
@@ -89,6 +97,10 @@ class Scheduler {
   size_t busyCount(const std::string& function_name) const;
   // Memory charged against the budget now (placement.h): sandboxes and the factory's pools.
   uint64_t hostUsedMb() const;
+  uint64_t hostBudgetMb() const { return options_.host_memory_budget_mb; }
+  // Sandboxes now, by (tier, state: starting, idle, busy, condemned).
+  std::map<std::pair<std::string, std::string>, int> sandboxCensus() const;
+  const InvocationMetrics& metrics() const { return metrics_; }
 
  private:
   struct Slot {
@@ -144,8 +156,10 @@ class Scheduler {
   sandbox::SandboxFactory& factory_;
   ConcurrencyLimiter& limiter_;
   SchedulerOptions options_;
+  InvocationMetrics metrics_;
   const Clock& clock_;
   AliasRouter router_;
+  InvocationLogSink* log_sink_ = nullptr;
   uint64_t next_slot_id_ = 1;
   std::map<uint64_t, Slot> slots_;
   std::map<std::string, std::vector<uint64_t>> function_slots_;

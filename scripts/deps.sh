@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config git ca-certificates
   libuv1-dev libzip-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev
-  libhttp-parser-dev libcgroup-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-boto3 zip unzip curl openssl
+  libhttp-parser-dev libcgroup-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev prometheus-cpp-dev
+  python3 python3-boto3 python3-prometheus-client zip unzip curl openssl
   clang libclang-rt-14-dev
   libbrotli1 libc-ares2 libicu72 libnghttp2-14)
 # The AWS CLI v2 (`--cli-binary-format` and friends): Debian 12's awscli package is v2.9; a

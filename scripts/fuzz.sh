@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 src=$PWD
 build=${STRATUS_FUZZ_BUILD:-$src/build-fuzz}
 out_root=${STRATUS_FUZZ_OUT:-/tmp/stratus-fuzz}
-harnesses=(http_server json_reader request_decoder request_target archive runtime_state runtime_api sqs_protocol host_call_codec esm_filter)
+harnesses=(http_server json_reader request_decoder request_target archive runtime_state runtime_api sqs_protocol logs_protocol host_call_codec esm_filter)
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 

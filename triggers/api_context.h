@@ -13,6 +13,9 @@
 namespace stratus::sqs {
 class SqsService;
 }
+namespace stratus::logs {
+class LogsService;
+}
 namespace stratus::esm {
 class MappingService;
 }
@@ -29,6 +32,8 @@ struct ApiContext {
   scheduler::LayerRegistry& layers;
   // The embedded SQS service on the same port (triggers/sqs); nullptr: none.
   sqs::SqsService* sqs = nullptr;
+  // The CloudWatch Logs API on the same port (triggers/logs); nullptr: none.
+  logs::LogsService* logs = nullptr;
   // The SQS event source mappings (triggers/esm); nullptr: none.
   esm::MappingService* esm = nullptr;
 };
@@ -85,6 +90,8 @@ void deleteLayerVersion(ApiContext&, const ApiCallPtr&);
 void addLayerVersionPermission(ApiContext&, const ApiCallPtr&);
 void getLayerVersionPolicy(ApiContext&, const ApiCallPtr&);
 void removeLayerVersionPermission(ApiContext&, const ApiCallPtr&);
+void getMetrics(ApiContext&, const ApiCallPtr&);  // GET /metrics (Prometheus text)
+void recycleSandboxes(ApiContext&, const ApiCallPtr&);  // Stratus's own (stratus coldstart)
 void importLayerVersion(ApiContext&, const ApiCallPtr&);  // Stratus's own (stratus layer import)
 // Data plane (invoke_api.cc).
 void invokeFunction(ApiContext&, const ApiCallPtr&);

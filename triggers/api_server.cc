@@ -6,6 +6,7 @@
 #include "triggers/error_mapper.h"
 #include "triggers/esm/esm_api.h"
 #include "triggers/request_decoder.h"
+#include "triggers/logs/logs_json_protocol.h"
 #include "triggers/request_limits.h"
 #include "triggers/sqs/sqs_json_protocol.h"
 #include "triggers/sqs/sqs_query_protocol.h"
@@ -90,6 +91,8 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   // (the baseline the benchmarks compare invoke latency against).
   add("GET", "/_stratus/code/{}", "", getCodeZip);
   add("GET", "/_stratus/health", "", health);
+  add("GET", "/metrics", "", getMetrics);
+  add("POST", "/_stratus/functions/{}/recycle", "", recycleSandboxes);
 }
 
 HttpServerOptions ApiServer::httpOptions(const ApiServerOptions& o) const {
@@ -118,6 +121,8 @@ BodyLimit ApiServer::bodyLimit(const HttpRequest& request) const {
                         request.header("content-type").find("x-www-form-urlencoded") != std::string::npos))) {
     return {kSqsRequestMax, "SQS", false};
   }
+  // PutLogEvents takes at most 1 MiB of events; the JSON around them gets room too.
+  if (context_.logs && logs::isLogsRequest(request)) return {2 * 1048576, "Logs", false};
   ApiCall probe(request, nullptr, "");  // parses the query; never answered
   bool path_matched = false;
   const Route* route = match(probe, splitPath(request.path), nullptr, path_matched);
@@ -192,6 +197,10 @@ void ApiServer::dispatch(HttpRequest&& request, HttpRespond respond) {
     if (sqs::isSqsQueryRequest(request)) {
       return sqs::serveSqsQuery(*context_.sqs, std::move(request), std::move(respond), endpoint, uuid4());
     }
+  }
+  // CloudWatch Logs by X-Amz-Target (JSON 1.1).
+  if (context_.logs && logs::isLogsRequest(request)) {
+    return logs::serveLogs(*context_.logs, std::move(request), std::move(respond), uuid4());
   }
   // Trailing slashes (older botocore) and repeated slashes are ignored by splitting.
   std::vector<std::string> segments = splitPath(request.path);

@@ -270,6 +270,15 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
   ctx.scheduler.forget(ref->name, ref->qualifier);
 }
 
+// POST /_stratus/functions/{name}/recycle: Stratus's own, for `stratus coldstart`: the
+// function's idle on-demand sandboxes go, so the next invoke starts cold. 204.
+void recycleSandboxes(ApiContext& ctx, const ApiCallPtr& call) {
+  auto state = findUnqualified(ctx, *call);
+  if (!state.ok()) return call->fail(state.error());
+  ctx.scheduler.recycle(state.value()->name());
+  call->replyEmpty(204);
+}
+
 void getCodeZip(ApiContext& ctx, const ApiCallPtr& call) {
   std::string file = call->params.at(0);
   const std::string suffix = ".zip";

@@ -33,7 +33,11 @@ nlohmann::json functionConfiguration(const scheduler::FunctionRecord& r,
   j["Architectures"] = r.architectures;
   j["EphemeralStorage"] = {{"Size", r.ephemeral_storage_mb}};
   j["SnapStart"] = {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}};
-  j["LoggingConfig"] = {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + r.name}};
+  j["LoggingConfig"] = {{"LogFormat", r.log_format}, {"LogGroup", r.logGroup()}};
+  if (r.log_format == "JSON") {
+    j["LoggingConfig"]["ApplicationLogLevel"] = r.application_log_level.empty() ? "INFO" : r.application_log_level;
+    j["LoggingConfig"]["SystemLogLevel"] = r.system_log_level.empty() ? "INFO" : r.system_log_level;
+  }
   switch (o.moment) {
     case ShapeMoment::kCreated:
       j["State"] = "Pending";

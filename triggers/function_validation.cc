@@ -147,7 +147,28 @@ Status applyConfiguration(const FunctionConfigInput& config, bool creating,
     }
   }
 
+  // LoggingConfig: levels filter structured (JSON) logs only; the given members replace the
+  // stored ones, and a switch to Text drops the levels.
+  std::string log_format = record.log_format, app_level = record.application_log_level,
+              system_level = record.system_log_level, log_group = record.log_group;
+  if (config.logging) {
+    const auto& l = *config.logging;
+    if (l.log_format) log_format = *l.log_format;
+    if (l.application_log_level) app_level = *l.application_log_level;
+    if (l.system_log_level) system_level = *l.system_log_level;
+    if (l.log_group) log_group = *l.log_group;
+    if (log_format == "Text" && (l.application_log_level || l.system_log_level)) {
+      return Error::invalidParameter(
+          "ApplicationLogLevel and SystemLogLevel can only be set when LogFormat is JSON.");
+    }
+    if (log_format == "Text") app_level.clear(), system_level.clear();
+  }
+
   // Everything checked: apply.
+  record.log_format = log_format;
+  record.application_log_level = app_level;
+  record.system_log_level = system_level;
+  record.log_group = log_group;
   if (config.runtime) record.runtime = *config.runtime;
   if (config.handler) record.handler = *config.handler;
   if (config.role) record.role = *config.role;

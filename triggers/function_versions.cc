@@ -14,7 +14,9 @@ bool sameFunction(const scheduler::FunctionRecord& a, const scheduler::FunctionR
          a.handler == b.handler && a.role == b.role && a.timeout_s == b.timeout_s &&
          a.memory_mb == b.memory_mb && a.environment == b.environment &&
          a.architectures == b.architectures && a.ephemeral_storage_mb == b.ephemeral_storage_mb &&
-         a.tracing_mode == b.tracing_mode;
+         a.tracing_mode == b.tracing_mode && a.log_format == b.log_format &&
+         a.application_log_level == b.application_log_level && a.system_log_level == b.system_log_level &&
+         a.log_group == b.log_group;
 }
 }  // namespace
 

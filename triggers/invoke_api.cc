@@ -91,6 +91,7 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
 }
 
 void dispatchEvent(ApiContext& ctx, scheduler::InvokeCall call) {
+  call.invocation_type = "Event";
   std::string id = call.request_id;
   ctx.scheduler.invoke(std::move(call), [id](Result<scheduler::InvokeOutput> r) {
     if (!r.ok()) logWarn("async invoke " + id + " failed: " + r.error().message);

@@ -95,6 +95,10 @@ FunctionConfigInput configInput(Json& j) {
   if (auto it = j.find("TracingConfig"); it != j.end()) {
     c.tracing_mode = text(*it, "Mode").value_or("PassThrough");
   }
+  if (auto it = j.find("LoggingConfig"); it != j.end()) {
+    c.logging = FunctionConfigInput::Logging{text(*it, "LogFormat"), text(*it, "ApplicationLogLevel"),
+                                             text(*it, "SystemLogLevel"), text(*it, "LogGroup")};
+  }
   if (auto it = j.find("EphemeralStorage"); it != j.end()) {
     c.ephemeral_storage_mb = integer(*it, "Size");
   }

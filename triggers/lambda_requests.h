@@ -1,6 +1,6 @@
 // The typed inputs of the Lambda operations that take a JSON body, decoded from it by
 // request_decoder.h against the model's shapes before a handler acts on anything. Members the
-// handlers do not use (VpcConfig, LoggingConfig, ...) are type-checked and then dropped.
+// handlers do not use (VpcConfig, ...) are type-checked and then dropped.
 // Pure; any thread (large bodies are decoded on the thread pool).
 #pragma once
 
@@ -32,6 +32,10 @@ struct FunctionConfigInput {
   // Environment.Variables; {} when Environment came without Variables (AWS then shows it).
   std::optional<std::map<std::string, std::string>> environment;
   std::optional<std::string> tracing_mode;  // TracingConfig.Mode; PassThrough if TracingConfig had none
+  struct Logging {
+    std::optional<std::string> log_format, application_log_level, system_log_level, log_group;
+  };
+  std::optional<Logging> logging;  // LoggingConfig, as given
   std::optional<int> ephemeral_storage_mb;  // EphemeralStorage.Size
   std::optional<std::vector<std::string>> layers;
 };

@@ -31,7 +31,9 @@
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
-#include "triggers/layer_import_cli.h"
+#include "triggers/cli/commands.h"
+#include "triggers/logs/log_store.h"
+#include "triggers/logs/logs_service.h"
 
 namespace {
 
@@ -52,6 +54,8 @@ struct ServeOptions {
   stratus::triggers::ProcessTierOptions process;
   stratus::triggers::ApiServerOptions api;  // exposure policy, connection cap, deadlines
   std::vector<std::string> credentials_files;
+  stratus::logs::LogStoreOptions logs;  // size cap per log group, retention sweep
+  bool function_logs = true;  // --no-function-logs: invocations' lines are not kept (benchmarks)
   std::string sqs_remotes_file;  // event source mappings on other endpoints' queues (docs/esm.md)
 };
 
@@ -107,7 +111,7 @@ stratus::sandbox::IsolateSupervisorOptions isolateSupervisorOptions(const ServeO
 void usage() {
   std::cerr <<
       "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]\n"
-      "       stratus layer import LAYER_VERSION_ARN ZIP [--endpoint URL]\n"
+      "       stratus deploy|invoke|list|delete|layer import ... (stratus SUBCOMMAND --help)\n"
       "  --listen HOST:PORT        address to serve the Lambda API on (default 127.0.0.1:9000;\n"
       "                            port 0 picks a free port, printed at start)\n"
       "  --data-dir DIR            SQLite database and code store (default ./data)\n"
@@ -125,6 +129,10 @@ void usage() {
       "  --prewarm-processes N     node (128 MB), python and custom runtime processes each kept started\n"
       "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
       "  --account-concurrency N   account concurrency limit (default 1000)\n"
+      "  --logs-group-max-kb N     events a log group keeps at most (default 16384 KiB); past it\n"
+      "                            its oldest streams are dropped (docs/logs.md)\n"
+      "  --logs-sweep-ms N         how often retention policies are enforced (default 60000)\n"
+      "  --no-function-logs        keep no invocation's lines (the Logs API still serves)\n"
       "  --sqs-remotes FILE        where the queues of other regions/accounts live, for event\n"
       "                            source mappings on them (JSON; see docs/esm.md)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
@@ -198,6 +206,16 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
     } else if (a == "--account-concurrency" && next(v)) {
       o.account_concurrency = std::atoi(v.c_str());
       if (o.account_concurrency < 1) return false;
+    } else if (a == "--logs-group-max-kb" && next(v)) {
+      uint64_t kb = 0;
+      if (!parseCount(v, kb) || kb == 0) return false;
+      o.logs.group_max_bytes = kb << 10;
+    } else if (a == "--no-function-logs") {
+      o.function_logs = false;
+    } else if (a == "--logs-sweep-ms" && next(v)) {
+      uint64_t ms = 0;
+      if (!parseCount(v, ms) || ms == 0) return false;
+      o.logs.sweep_interval_ms = static_cast<int64_t>(ms);
     } else if (a == "--memory-budget-mb" && next(v)) {
       o.memory_budget_mb = static_cast<uint64_t>(std::atoll(v.c_str()));
     } else if (a == "--node-tier" && next(v)) {
@@ -366,6 +384,20 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(queues.error().message);
     return 1;
   }
+  // Function logs (docs/logs.md): a database and writer of their own, so a chatty function's
+  // lines neither wait behind nor delay the functions' and queues' commits.
+  auto logs_writer = DbWriter::open(loop, o.data_dir + "/logs.db");
+  if (!logs_writer.ok()) {
+    logError(logs_writer.error().message);
+    return 1;
+  }
+  auto log_store = logs::LogStore::open(loop, **logs_writer, SystemClock::instance(), o.logs);
+  if (!log_store.ok()) {
+    logError(log_store.error().message);
+    return 1;
+  }
+  if (o.function_logs) sched.setLogSink(log_store->get());
+  logs::LogsService logs_api(**log_store, {o.region, o.account_id});
   // SQS event source mappings: rows in stratus.db, pollers on the queues above (triggers/esm).
   esm::MappingServiceOptions esm_options{o.region, o.account_id, {}};
   if (!o.sqs_remotes_file.empty()) {
@@ -383,7 +415,7 @@ int serve(ServeOptions& o, const char* argv0) {
   }
   triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
                                                {o.region, o.account_id}, **layer_registry, queues->get(),
-                                               mappings->get()},
+                                               &logs_api, mappings->get()},
                           o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
@@ -396,6 +428,7 @@ int serve(ServeOptions& o, const char* argv0) {
     std::string url = "http://" + host + ":" + std::to_string(api.port());
     tier->setEndpoint("LAMBDA", url);
     tier->setEndpoint("SQS", url);
+    tier->setEndpoint("CLOUDWATCH_LOGS", url);
   }
   if (pool) pool->start();
   isolate_hosts.start();
@@ -428,6 +461,9 @@ int serve(ServeOptions& o, const char* argv0) {
   isolate_hosts.killAll();
   host_cgroups.reset();  // kills what is left in them
   if (tier) tier->killAllSandboxes();
+  sched.setLogSink(nullptr);
+  log_store->reset();
+  logs_writer->reset();
   sqs_writer->reset();
   writer->reset();
   std::fflush(stdout);
@@ -438,7 +474,7 @@ int serve(ServeOptions& o, const char* argv0) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
-  if (argc >= 2 && std::string(argv[1]) == "layer") return stratus::triggers::layerCommand(argc, argv);
+  if (stratus::triggers::cli::isClientCommand(argc, argv)) return stratus::triggers::cli::runClientCommand(argc, argv);
   if (argc < 2 || std::string(argv[1]) != "serve") {
     usage();
     return 2;

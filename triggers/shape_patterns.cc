@@ -162,7 +162,7 @@ PatternCheck checkPattern(const Shape& shape, std::string_view v) {
     ok = anyArnOrEmpty(v);
   } else if (name == "LocalMountPath") {  // /mnt/[a-zA-Z0-9-_.]+
     ok = take(v, "/mnt/") && allOf(v, "-_.");
-  } else if (name == "LogGroup") {  // [\.\-_/#A-Za-z0-9]+
+  } else if (name == "LogGroup" || name == "LogGroupName") {  // [\.\-_/#A-Za-z0-9]+
     ok = allOf(v, ".-_/#");
   } else if (name == "S3Bucket") {  // [0-9A-Za-z\.\-_]*(?<!\.)
     ok = allOf(v, ".-_", 0) && (v.empty() || v.back() != '.');

@@ -149,7 +149,6 @@ struct RuntimeApiServer::Impl : std::enable_shared_from_this<Impl> {
     }
     state = to;  // InvocationResponse or InvocationErrorResponse: the answer is passed on below
     state = RuntimeState::kResponseSent;
-    respond(accepted());
     std::string body = std::move(req.body);
     if (event == RuntimeEvent::kResponse) {
       later([id, body = std::move(body)](Impl& self) mutable {
@@ -161,6 +160,9 @@ struct RuntimeApiServer::Impl : std::enable_shared_from_this<Impl> {
         if (self.events.on_error) self.events.on_error(id, std::move(body), type);
       });
     }
+    // The answer was recorded; the post itself waits as a /next would (kThenNextHeader).
+    if (req.header(kThenNextHeader) == "1") return onNext(std::move(respond));
+    respond(accepted());
   }
 
   void onInitError(HttpRequest& req, HttpRespond respond) {

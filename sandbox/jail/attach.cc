@@ -7,75 +7,154 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "sandbox/jail/attach_protocol.h"
+#include "sandbox/jail/sanitise.h"
 
 namespace stratus::sandbox::jail {
 
 namespace {
 
+constexpr int kChannelFd = 3;
 constexpr int kFailed = 126;
 
-[[noreturn]] void die(const std::string& step, const std::string& subject, int err) {
-  std::fprintf(stderr, "stratus-jail: attach %s %s: %s\n", step.c_str(), subject.c_str(),
-               err ? std::strerror(err) : "invalid");
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "stratus-jail: attach helper: %s\n", what.c_str());
   _exit(kFailed);
 }
 
-struct Bind {
-  std::string src, dst;
-  int tree = -1;
+// The failing step of a request, for its answer.
+struct Failure {
+  std::string step, path;
+  int err = 0;
 };
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// The helper's own mount namespace and root, where every request starts and ends.
+struct Home {
+  Fd ns{open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)};
+  Fd root{open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
+};
+
+// Mounts each tree into the jail of `r.pid`. Leaves the helper inside that jail's namespace
+// (or its own, if the failure came first): the caller returns home either way.
+bool mountInto(const AttachRequest& r, Failure* f) {
+  std::vector<Fd> trees;
+  // In our namespace: the trees to attach, read-only before anything can see them.
+  for (const AttachBind& b : r.binds) {
+    Fd tree(open_tree(AT_FDCWD, b.src.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    if (tree.get() < 0) return *f = {"open_tree", b.src, errno}, false;
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+      return *f = {"mount_setattr", b.src, errno}, false;
+    }
+    trees.push_back(std::move(tree));
+  }
+  std::string proc = "/proc/" + std::to_string(r.pid);
+  Fd ns(open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+  if (ns.get() < 0) return *f = {"open", proc + "/ns/mnt", errno}, false;
+  Fd root(open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.get() < 0) return *f = {"open", proc + "/root", errno}, false;
+  if (setns(ns.get(), CLONE_NEWNS) != 0) return *f = {"setns", proc + "/ns/mnt", errno}, false;
+  // The jail pivoted its root: resolve DST against the root its processes see.
+  if (fchdir(root.get()) != 0 || chroot(".") != 0) return *f = {"chroot", proc + "/root", errno}, false;
+  for (size_t i = 0; i < r.binds.size(); ++i) {
+    if (move_mount(trees[i].get(), "", AT_FDCWD, r.binds[i].dst.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      return *f = {"move_mount", r.binds[i].dst, errno}, false;
+    }
+  }
+  return true;
+}
+
+void returnHome(const Home& home) {
+  if (setns(home.ns.get(), CLONE_NEWNS) != 0) die(std::string("setns home: ") + std::strerror(errno));
+  if (fchdir(home.root.get()) != 0 || chroot(".") != 0) {
+    die(std::string("chroot home: ") + std::strerror(errno));
+  }
+}
+
+bool readExactly(int fd, char* p, size_t n) {
+  while (n > 0) {
+    ssize_t got = read(fd, p, n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    p += got;
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
+void writeAll(int fd, const std::string& data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0);  // the server is gone
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+AttachAnswer serve(const Home& home, std::string_view body) {
+  AttachAnswer answer;
+  auto request = decodeAttachRequest(body, &answer.id);
+  if (!request) {
+    answer.step = "request";
+    answer.path = "frame";
+    answer.message = "malformed";
+    return answer;
+  }
+  Failure failure;
+  answer.ok = mountInto(*request, &failure);
+  returnHome(home);
+  if (!answer.ok) {
+    answer.step = failure.step;
+    answer.path = failure.path;
+    answer.message = std::strerror(failure.err);
+  }
+  return answer;
+}
 
 }  // namespace
 
-void runAttach(int argc, char** argv) {
-  long pid = 0;
-  std::vector<Bind> binds;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (i + 1 >= argc) die("args", a, 0);
-    std::string v = argv[++i];
-    if (a == "--pid") {
-      char* end = nullptr;
-      pid = std::strtol(v.c_str(), &end, 10);
-      if (!end || *end || pid <= 1) die("args", "--pid " + v, 0);
-    } else if (a == "--bind") {
-      size_t colon = v.find(':');
-      if (colon == std::string::npos || colon == 0 || v[colon + 1] != '/') die("args", "--bind " + v, 0);
-      binds.push_back({v.substr(0, colon), v.substr(colon + 1)});
-    } else {
-      die("args", a, 0);
-    }
+void runAttachHelper(int argc, char**, pid_t parent_at_start) {
+  if (argc != 2) die("usage: stratus-jail attach (with the server's socket on fd 3)");
+  if (auto error = dieWithParent(parent_at_start)) die(error->text());
+  if (auto error = closeInheritedFds(kChannelFd)) die(error->text());
+  Home home;
+  if (home.ns.get() < 0 || home.root.get() < 0) die(std::string("open home: ") + std::strerror(errno));
+  // The hello: an answer to no request (id 0) saying the helper is up and can serve.
+  writeAll(kChannelFd, encodeAttachAnswer(AttachAnswer{0, true, {}, {}, {}}));
+  std::string body;
+  for (;;) {
+    uint32_t n = 0;
+    if (!readExactly(kChannelFd, reinterpret_cast<char*>(&n), sizeof n)) _exit(0);  // server closed
+    if (n > kMaxAttachFrame) die("a frame of " + std::to_string(n) + " bytes");
+    body.resize(n);
+    if (!readExactly(kChannelFd, body.data(), n)) _exit(0);
+    writeAll(kChannelFd, encodeAttachAnswer(serve(home, body)));
   }
-  if (pid == 0 || binds.empty()) die("args", "--pid and --bind are required", 0);
-
-  // In the host's namespace: the trees to attach, read-only before anything can see them.
-  for (Bind& b : binds) {
-    b.tree = open_tree(AT_FDCWD, b.src.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (b.tree < 0) die("open_tree", b.src, errno);
-    struct mount_attr attr {};
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (mount_setattr(b.tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
-      die("mount_setattr", b.src, errno);
-    }
-  }
-  std::string proc = "/proc/" + std::to_string(pid);
-  int ns = open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
-  if (ns < 0) die("open", proc + "/ns/mnt", errno);
-  int root = open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) die("open", proc + "/root", errno);
-  if (setns(ns, CLONE_NEWNS) != 0) die("setns", proc + "/ns/mnt", errno);
-  // The jail pivoted its root: resolve DST against the root its processes see.
-  if (fchdir(root) != 0 || chroot(".") != 0) die("chroot", proc + "/root", errno);
-  for (const Bind& b : binds) {
-    if (move_mount(b.tree, "", AT_FDCWD, b.dst.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-      die("move_mount", b.dst, errno);
-    }
-  }
-  _exit(0);
 }
 
 }  // namespace stratus::sandbox::jail

@@ -36,7 +36,7 @@ constexpr int kNamespaces =
 
 int main(int argc, char** argv) {
   const pid_t parent = getppid();  // first thing, to notice a parent that died before we armed
-  if (argc > 1 && std::string(argv[1]) == "attach") runAttach(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "attach") runAttachHelper(argc, argv, parent);
   JailConfig config;
   if (auto error = parseJailArgs(argc, argv, &config)) fail(*error, config.error_fd);
   if (auto error = dieWithParent(parent)) fail(*error, config.error_fd);

@@ -23,18 +23,10 @@ from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from harness import (REGION, ROLE, StratusServer, aws_cli, handler_zip, main,  # noqa: E402
-                     process_tier_available, raw_request, unique_name)
+                     process_tier_available, raw_request, sqs_client, unique_name)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SDK_MODULES = os.path.join(ROOT, "third_party", "node-sdk", "node_modules")  # scripts/deps-node-sdk.sh
-
-
-def sqs_client(endpoint):
-    cfg = Config(region_name=REGION, retries={"total_max_attempts": 1, "mode": "standard"},
-                 connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=REGION,
-                                          aws_access_key_id="test", aws_secret_access_key="test",
-                                          config=cfg)
 
 
 def attributes_md5(attributes):
@@ -145,6 +137,36 @@ class SqsTest(unittest.TestCase):
         self.sqs.tag_queue(QueueUrl=url, Tags={"team": "a", "env": "dev"})
         self.sqs.untag_queue(QueueUrl=url, TagKeys=["env"])
         self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"team": "a"})
+
+    def test_add_and_remove_permission_edit_the_policy(self):
+        url = self.queue()
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.sqs.add_permission(QueueUrl=url, Label="one", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+        self.sqs.add_permission(QueueUrl=url, Label="two", AWSAccountIds=["111122223333", "444455556666"],
+                                Actions=["ReceiveMessage", "DeleteMessage"])
+        policy = json.loads(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+        self.assertEqual(policy["Version"], "2012-10-17")
+        self.assertEqual(policy["Statement"][0], {
+            "Sid": "one", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "SQS:SendMessage", "Resource": arn})
+        self.assertEqual(policy["Statement"][1]["Principal"]["AWS"],
+                         ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"])
+        self.assertEqual(policy["Statement"][1]["Action"], ["SQS:ReceiveMessage", "SQS:DeleteMessage"])
+        with self.assertRaises(ClientError) as e:
+            self.sqs.add_permission(QueueUrl=url, Label="one", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
+        self.assertIn("Already exists", e.exception.response["Error"]["Message"])
+        with self.assertRaises(ClientError) as e:
+            self.sqs.add_permission(QueueUrl=url, Label="three", AWSAccountIds=["111122223333"], Actions=["CreateQueue"])
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
+        self.sqs.remove_permission(QueueUrl=url, Label="one")
+        policy = json.loads(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+        self.assertEqual([st["Sid"] for st in policy["Statement"]], ["two"])
+        with self.assertRaises(ClientError) as e:
+            self.sqs.remove_permission(QueueUrl=url, Label="one")
+        self.assertIn("can't find label", e.exception.response["Error"]["Message"])
+        self.sqs.remove_permission(QueueUrl=url, Label="two")
+        self.assertNotIn("Policy", self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"])
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -398,6 +420,14 @@ class SqsTest(unittest.TestCase):
             self.assertEqual((m["Body"], m["MessageAttributes"]["k"]["StringValue"]), ("a <b> & c", "v"))
             self.assertEqual(m["Attributes"]["ApproximateReceiveCount"], "1")
             res = self._cli(env_exe, "delete-message", "--queue-url", url, "--receipt-handle", m["ReceiptHandle"])
+            self.assertEqual(res.returncode, 0, res)
+            res = self._cli(env_exe, "add-permission", "--queue-url", url, "--label", "cli",
+                            "--aws-account-ids", "111122223333", "444455556666", "--actions", "SendMessage")
+            self.assertEqual(res.returncode, 0, res)
+            res = self._cli(env_exe, "get-queue-attributes", "--queue-url", url, "--attribute-names", "Policy")
+            statement = json.loads(res.json()["Attributes"]["Policy"])["Statement"][0]
+            self.assertEqual(len(statement["Principal"]["AWS"]), 2, statement)
+            res = self._cli(env_exe, "remove-permission", "--queue-url", url, "--label", "cli")
             self.assertEqual(res.returncode, 0, res)
             res = self._cli(env_exe, "get-queue-url", "--queue-name", "no-such-queue-here")
             self.assertNotEqual(res.returncode, 0)

@@ -27,7 +27,7 @@ SERVED = ["CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAt
           "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility",
           "ChangeMessageVisibilityBatch", "TagQueue", "UntagQueue", "ListQueueTags",
           "ListDeadLetterSourceQueues", "StartMessageMoveTask", "ListMessageMoveTasks",
-          "CancelMessageMoveTask"]
+          "CancelMessageMoveTask", "AddPermission", "RemovePermission"]
 
 WRONG = {
     "string": [5, True, {}, [], 1.5],
@@ -65,6 +65,8 @@ def valid(op, queue_url):
         "StartMessageMoveTask": {"SourceArn": "arn:aws:sqs:us-east-1:000000000000:decoding"},
         "ListMessageMoveTasks": {"SourceArn": "arn:aws:sqs:us-east-1:000000000000:decoding"},
         "CancelMessageMoveTask": {"TaskHandle": "x"},
+        "AddPermission": dict(base, Label="decoding", AWSAccountIds=["111122223333"], Actions=["SendMessage"]),
+        "RemovePermission": dict(base, Label="decoding"),
     }.get(op, dict(base))
 
 

@@ -465,8 +465,64 @@ def sqs_protocol_seeds():
         write("sqs_protocol", name, b"\x01\x00" + form.encode())
 
 
+LOGS_OPS = ["CreateLogGroup", "DeleteLogGroup", "DescribeLogGroups", "DescribeLogStreams", "CreateLogStream",
+            "DeleteLogStream", "PutLogEvents", "GetLogEvents", "FilterLogEvents", "PutRetentionPolicy",
+            "DeleteRetentionPolicy"]
+
+
+def logs_protocol_seeds():
+    """boto3's CloudWatch Logs bodies (byte 0 the operation), including what `aws logs tail`
+    sends, and filter patterns of each kind with a message (byte 0 >= 0x80: pattern NUL message)."""
+    import boto3
+    from botocore.config import Config
+
+    reset("logs_protocol")
+    rec = Recorder()
+    client = boto3.client(
+        "logs", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{rec.port()}",
+        aws_access_key_id="test", aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+    calls = [
+        ("CreateLogGroup", lambda: client.create_log_group(logGroupName="g2")),
+        ("CreateLogStream", lambda: client.create_log_stream(logGroupName="g", logStreamName="s2")),
+        ("PutLogEvents", lambda: client.put_log_events(logGroupName="g", logStreamName="s", logEvents=[
+            {"timestamp": 1700000000000, "message": "hello"}])),
+        ("DescribeLogGroups", lambda: client.describe_log_groups(logGroupNamePrefix="g", limit=5)),
+        ("DescribeLogStreams", lambda: client.describe_log_streams(logGroupName="g", orderBy="LastEventTime",
+                                                                   descending=True, limit=1)),
+        ("GetLogEvents", lambda: client.get_log_events(logGroupName="g", logStreamName="s", startFromHead=True,
+                                                       nextToken="f/1", limit=2)),
+        ("FilterLogEvents", lambda: client.filter_log_events(logGroupName="g", startTime=0, interleaved=True,
+                                                             filterPattern="ERROR", nextToken="0/1")),
+        ("FilterLogEvents", lambda: client.filter_log_events(logGroupName="g", logStreamNames=["s"],
+                                                             filterPattern='{ $.level = "INFO" && $.n > 1 }')),
+        ("PutRetentionPolicy", lambda: client.put_retention_policy(logGroupName="g", retentionInDays=1)),
+        ("DeleteRetentionPolicy", lambda: client.delete_retention_policy(logGroupName="g")),
+        ("DeleteLogStream", lambda: client.delete_log_stream(logGroupName="g", logStreamName="s2")),
+        ("DeleteLogGroup", lambda: client.delete_log_group(logGroupName="g2")),
+    ]
+    for i, (op, call) in enumerate(calls):
+        before = len(rec.requests)
+        try:
+            call()
+        except Exception:  # the recorder answers {}; the request was sent
+            pass
+        if len(rec.requests) > before:
+            write("logs_protocol", f"botocore-{i:02d}-{op}", bytes([LOGS_OPS.index(op)]) + body_of(rec.requests[before]))
+    rec.close()
+    patterns = {
+        "terms": ('ERROR "timed out" ?WARN -retry', "ERROR Task timed out"),
+        "json": ('{ ($.level = "ERR*" || $.n >= 5) && $.user.id NOT EXISTS && $.a[0] IS NULL }',
+                 '{"level":"ERROR","n":7,"a":[null]}'),
+        "space-delimited": ("[ip, user, ..., status = 4* || status = 5*, bytes > 10]", '1.2.3.4 bob "GET /" 503 77'),
+    }
+    for name, (pattern, message) in patterns.items():
+        write("logs_protocol", "pattern-" + name, b"\x80" + pattern.encode() + b"\0" + message.encode())
+
+
 HARNESS_SEEDS = {
     "sqs_protocol": sqs_protocol_seeds,
+    "logs_protocol": logs_protocol_seeds,
 }
 
 

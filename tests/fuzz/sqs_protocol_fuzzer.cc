@@ -32,7 +32,8 @@ const char* const kOperations[] = {
     "SetQueueAttributes", "PurgeQueue", "SendMessage", "SendMessageBatch", "ReceiveMessage",
     "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
     "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues",
-    "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"};
+    "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask", "AddPermission",
+    "RemovePermission"};
 constexpr size_t kOperationCount = sizeof(kOperations) / sizeof(kOperations[0]);
 constexpr const char* kEndpoint = "http://127.0.0.1:9000";
 

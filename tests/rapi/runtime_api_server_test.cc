@@ -186,6 +186,37 @@ TEST_F(RuntimeApiServerTest, DeliveredBeforeNextIsHandedOverOnNext) {
   EXPECT_EQ(rec_.snapshot()[1], R"(error req-2 Function.Boom {"errorMessage":"x"})");
 }
 
+// Stratus-Then-Next: 1 makes an answer post the next /next too: recorded at once, then held and
+// answered with the next invocation (on_ready fires as for a /next after an answer).
+TEST_F(RuntimeApiServerTest, AnswerThenNextIsHeldForTheNextInvocation) {
+  deliver("req-a", "{}");
+  EXPECT_EQ(call(address_, "GET", "/runtime/invocation/next").status, 200);
+  auto post = std::async(std::launch::async, [this] {
+    return call(address_, "POST", "/runtime/invocation/req-a/response", "1", {"Stratus-Then-Next: 1"});
+  });
+  ASSERT_TRUE(rec_.waitFor(3));
+  EXPECT_EQ(rec_.snapshot()[1], "response req-a 1");
+  EXPECT_EQ(rec_.snapshot()[2], "ready");
+  EXPECT_EQ(post.wait_for(100ms), std::future_status::timeout);  // held, as a /next is
+  deliver("req-b", R"({"b":2})");
+  Reply r = post.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"b":2})");
+  EXPECT_EQ(r.headers["lambda-runtime-aws-request-id"], "req-b");
+
+  // An error post may ask the same; one the state machine refuses is answered at once.
+  auto error = std::async(std::launch::async, [this] {
+    return call(address_, "POST", "/runtime/invocation/req-b/error", "{}",
+                {"Stratus-Then-Next: 1", "Lambda-Runtime-Function-Error-Type: Function.Boom"});
+  });
+  ASSERT_TRUE(rec_.waitFor(5));
+  EXPECT_EQ(rec_.snapshot()[3], "error req-b Function.Boom {}");
+  Reply refused = call(address_, "POST", "/runtime/invocation/req-b/response", "2", {"Stratus-Then-Next: 1"});
+  EXPECT_EQ(refused.status, 403);
+  deliver("req-c", "{}");
+  EXPECT_EQ(error.get().headers["lambda-runtime-aws-request-id"], "req-c");
+}
+
 TEST_F(RuntimeApiServerTest, MalformedErrorTypeIsRecordedAsUnknown) {
   deliver("req-3", "{}");
   call(address_, "GET", "/runtime/invocation/next");

@@ -45,6 +45,8 @@ std::string queryName(const std::string& member, const std::string& operation) {
       {"MessageSystemAttributes", "MessageSystemAttribute"},
       {"StringListValues", "StringListValue"},
       {"BinaryListValues", "BinaryListValue"},
+      {"AWSAccountIds", "AWSAccountId"},
+      {"Actions", "ActionName"},
   };
   if (member == "Entries") return operation + "RequestEntry";
   auto it = kNames.find(member);

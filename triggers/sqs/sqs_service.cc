@@ -108,6 +108,8 @@ void SqsService::call(const std::string& op, const nlohmann::json& in, const std
   if (op == "DeleteMessageBatch") return deleteMessageBatch(in, std::move(reply));
   if (op == "ChangeMessageVisibility") return changeMessageVisibility(in, std::move(reply));
   if (op == "ChangeMessageVisibilityBatch") return changeMessageVisibilityBatch(in, std::move(reply));
+  if (op == "AddPermission") return addPermission(in, std::move(reply));
+  if (op == "RemovePermission") return removePermission(in, std::move(reply));
   if (op == "TagQueue") return tagQueue(in, std::move(reply));
   if (op == "UntagQueue") return untagQueue(in, std::move(reply));
   if (op == "ListQueueTags") return listQueueTags(in, std::move(reply));
@@ -145,6 +147,13 @@ SqsResult<Queue*> SqsService::queueFromUrl(const nlohmann::json& in) {
   auto it = queues_.find(name);
   if (it == queues_.end()) return queueDoesNotExist();
   return it->second.get();
+}
+
+std::map<std::string, QueueCounts> SqsService::depths() {
+  std::map<std::string, QueueCounts> out;
+  int64_t now = clock_.nowMs();
+  for (auto& [name, q] : queues_) out[name] = q->counts(now);
+  return out;
 }
 
 Queue* SqsService::queueByArn(const std::string& arn) {

@@ -49,6 +49,8 @@ class SqsService {
   static bool knowsOperation(const std::string& operation);
 
   size_t queueCount() const { return queues_.size(); }
+  // Every queue's message counts now, by name (GET /metrics).
+  std::map<std::string, QueueCounts> depths();
   // The queue an ARN of this server's region and account names, or nullptr (the internal
   // client, sqs_local_client.h, goes by ARN).
   Queue* queueByArn(const std::string& arn);
@@ -86,6 +88,9 @@ class SqsService {
   void deleteMessageBatch(const nlohmann::json& in, SqsReply reply);
   void changeMessageVisibility(const nlohmann::json& in, SqsReply reply);
   void changeMessageVisibilityBatch(const nlohmann::json& in, SqsReply reply);
+  // The queue's Policy as AddPermission and RemovePermission edit it (sqs_permissions.cc).
+  void addPermission(const nlohmann::json& in, SqsReply reply);
+  void removePermission(const nlohmann::json& in, SqsReply reply);
   void tagQueue(const nlohmann::json& in, SqsReply reply);
   void untagQueue(const nlohmann::json& in, SqsReply reply);
   void listQueueTags(const nlohmann::json& in, SqsReply reply);

@@ -56,6 +56,10 @@ extern const Shape kListDeadLetterSourceQueuesRequest;
 extern const Shape kStartMessageMoveTaskRequest;
 extern const Shape kListMessageMoveTasksRequest;
 extern const Shape kCancelMessageMoveTaskRequest;
+extern const Shape kAWSAccountIdList;
+extern const Shape kActionNameList;
+extern const Shape kAddPermissionRequest;
+extern const Shape kRemovePermissionRequest;
 
 const Shape kString = {.name = "String", .type = ShapeType::kString};
 const Shape kQueueAttributeName = {.name = "QueueAttributeName", .type = ShapeType::kString};
@@ -235,6 +239,20 @@ const ShapeMember kMembersCancelMessageMoveTaskRequest[] = {
     {"TaskHandle", &kString, false},
 };
 const Shape kCancelMessageMoveTaskRequest = {.name = "CancelMessageMoveTaskRequest", .type = ShapeType::kStructure, .members = kMembersCancelMessageMoveTaskRequest};
+const Shape kAWSAccountIdList = {.name = "AWSAccountIdList", .type = ShapeType::kList, .member = &kString};
+const Shape kActionNameList = {.name = "ActionNameList", .type = ShapeType::kList, .member = &kString};
+const ShapeMember kMembersAddPermissionRequest[] = {
+    {"QueueUrl", &kString, false},
+    {"Label", &kString, false},
+    {"AWSAccountIds", &kAWSAccountIdList, false},
+    {"Actions", &kActionNameList, false},
+};
+const Shape kAddPermissionRequest = {.name = "AddPermissionRequest", .type = ShapeType::kStructure, .members = kMembersAddPermissionRequest};
+const ShapeMember kMembersRemovePermissionRequest[] = {
+    {"QueueUrl", &kString, false},
+    {"Label", &kString, false},
+};
+const Shape kRemovePermissionRequest = {.name = "RemovePermissionRequest", .type = ShapeType::kStructure, .members = kMembersRemovePermissionRequest};
 
 
 }  // namespace sqs_model
@@ -261,6 +279,8 @@ const Shape* sqsRequestShape(std::string_view operation) {
   if (operation == "StartMessageMoveTask") return &sqs_model::kStartMessageMoveTaskRequest;
   if (operation == "ListMessageMoveTasks") return &sqs_model::kListMessageMoveTasksRequest;
   if (operation == "CancelMessageMoveTask") return &sqs_model::kCancelMessageMoveTaskRequest;
+  if (operation == "AddPermission") return &sqs_model::kAddPermissionRequest;
+  if (operation == "RemovePermission") return &sqs_model::kRemovePermissionRequest;
   return nullptr;
 }
 

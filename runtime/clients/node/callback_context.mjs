@@ -16,12 +16,13 @@ export function serializeResponse(result, { v4 = false } = {}) {
   }
 }
 
-// Returns [callback, context, markCompleted]. scheduleNext() starts the next /next once the
-// answer is posted; markCompleted() stops a late callback from answering twice.
+// Returns [callback, context, markCompleted]. scheduleNext() starts the next iteration once the
+// answer is posted (and, with thenNext, the next invocation came back in its answer);
+// markCompleted() stops a late callback from answering twice.
 export function buildCallbackContext(client, id, scheduleNext) {
   const postError = (err, then) => {
     structuredConsole.logError('Invoke Error', err);
-    client.postInvocationError(err, id, then);
+    client.postInvocationError(err, id, then, { thenNext: true });
   };
 
   let isCompleteInvoked = false;
@@ -32,7 +33,7 @@ export function buildCallbackContext(client, id, scheduleNext) {
       return;
     }
     isCompleteInvoked = true;
-    client.postInvocationResponse(serializeResponse(result), id, then);
+    client.postInvocationResponse(serializeResponse(result), id, then, { thenNext: true });
   };
 
   let waitForEmptyEventLoop = true;

@@ -70,11 +70,11 @@ export class Runtime {
         invoke.attachEnvironmentData({}, { withTraceId: true }));
       await new Promise(setImmediate);
       const body = serializeResponse(result, { v4: true });
-      this.client.postInvocationResponse(body, id, scheduleNext);
+      this.client.postInvocationResponse(body, id, scheduleNext, { thenNext: true });
     } catch (err) {
       await new Promise(setImmediate);
       structuredConsole.logError('Invoke Error', err);
-      this.client.postInvocationError(err, id, scheduleNext);
+      this.client.postInvocationError(err, id, scheduleNext, { thenNext: true });
     }
   }
 
@@ -98,9 +98,9 @@ export class Runtime {
       if (this.metadata.isAsync) {
         const error = new NodeJsExit();
         structuredConsole.logError('Invoke Error', error);
-        this.client.postInvocationError(error, id, scheduleNext);
+        this.client.postInvocationError(error, id, scheduleNext, { thenNext: true });
       } else {
-        this.client.postInvocationResponse('null', id, scheduleNext);
+        this.client.postInvocationResponse('null', id, scheduleNext, { thenNext: true });
       }
     });
   }

@@ -4,6 +4,11 @@
 // loop alive and 'beforeExit', the callback handlers' "event loop is empty", still fires);
 // response streaming's chunked POST through node:http.
 //
+// The invoke loop's answer posts carry Stratus-Then-Next: 1 (runtime/rapi/runtime_api_server.h):
+// Stratus's server then holds the post and answers it with the next invocation, which
+// nextInvocation() hands out without asking. An answer of 202 or 4xx (a server without it, a
+// refused post) leaves nothing prefetched, and the next /next is asked for as usual.
+//
 // A failed connection or a 5xx means the environment is gone: exit(1). A 4xx answer to a post
 // (an invocation already answered, a body over the size limit) is the server's to record; the
 // runtime carries on, as the RIC does.
@@ -12,6 +17,8 @@ import { RapidHttp } from './rapid_http.mjs';
 import { toRapidResponse, xrayCause } from './errors.mjs';
 
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
+const THEN_NEXT_HEADER = 'Stratus-Then-Next';
+const REQUEST_ID_HEADER = 'lambda-runtime-aws-request-id';
 const XRAY_CAUSE_HEADER = 'Lambda-Runtime-Function-XRay-Error-Cause';
 // The X-Ray cause rides in a header; a huge stack must not push the request past the server's
 // header limit and lose the error itself.
@@ -43,6 +50,7 @@ export class RuntimeApiClient {
     this.port = parseInt(hostPort.slice(colon + 1), 10);
     this.rapid = new RapidHttp(this.hostname, this.port);
     this.agent = new http.Agent({ keepAlive: true });  // streaming only
+    this.prefetched = null;  // {headers, body} of an invocation that answered a post
   }
 
   // One request; `done(status, headers, body)` once the answer is read. A failed connection
@@ -75,14 +83,20 @@ export class RuntimeApiClient {
     });
   }
 
-  _post(path, body, headers, callback) {
+  // `thenNext`: the post also asks for the next invocation (see the top of this file); only
+  // for posts after which the runtime carries on with /next.
+  _post(path, body, headers, callback, thenNext) {
     // Not text (a handler's value JSON.stringify makes nothing of): throws, as node:http did.
     if (typeof body !== 'string') body = Buffer.from(body, 'utf8');
-    this._send('POST', path, { 'Content-Type': 'application/json', ...headers }, body,
-      (status) => {
-        if (status >= 500) fatal(`POST ${path} answered ${status}`);
-        callback();
-      });
+    headers['Content-Type'] = 'application/json';
+    if (thenNext) headers[THEN_NEXT_HEADER] = '1';
+    this._send('POST', path, headers, body, (status, answerHeaders, answer) => {
+      if (status >= 500) fatal(`POST ${path} answered ${status}`);
+      if (thenNext && status === 200 && answerHeaders[REQUEST_ID_HEADER] !== undefined) {
+        this.prefetched = { headers: answerHeaders, body: answer };
+      }
+      callback();
+    });
   }
 
   // The prewarm claim: blocks until the server assigns this process to a function; answers the
@@ -94,24 +108,27 @@ export class RuntimeApiClient {
 
   // {bodyJson, headers}: the event text and the invocation's headers (lower-case names).
   async nextInvocation() {
-    const { headers, body } = await this._get('/2018-06-01/runtime/invocation/next');
+    const prefetched = this.prefetched;
+    this.prefetched = null;
+    const { headers, body } = prefetched ?? await this._get('/2018-06-01/runtime/invocation/next');
     return { bodyJson: body, headers };
   }
 
   // `body` is already JSON text (serialising is the caller's: a failure there is the
-  // invocation's error, not the transport's).
-  postInvocationResponse(body, id, callback) {
+  // invocation's error, not the transport's). `thenNext`: `callback` runs once the next
+  // invocation is here (or the post was answered without one), for nextInvocation() to take.
+  postInvocationResponse(body, id, callback, { thenNext = false } = {}) {
     this._post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/response`, body, {},
-      callback);
+      callback, thenNext);
   }
 
-  postInvocationError(error, id, callback) {
+  postInvocationError(error, id, callback, { thenNext = false } = {}) {
     const response = toRapidResponse(error);
     const headers = { [ERROR_TYPE_HEADER]: headerSafe(response.errorType) };
     const cause = xrayCause(error);
     if (cause && cause.length <= MAX_XRAY_CAUSE) headers[XRAY_CAUSE_HEADER] = asciiJson(cause);
     this._post(`/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/error`,
-      JSON.stringify(response), headers, callback);
+      JSON.stringify(response), headers, callback, thenNext);
   }
 
   postInitError(error, callback) {

@@ -4,6 +4,7 @@
 #include "runtime/base/ids.h"
 #include "triggers/esm/event_filter.h"
 #include "triggers/esm/mapping_service.h"
+#include "triggers/esm/sqs_records.h"
 #include "triggers/list_paging.h"
 #include "triggers/request_decoder.h"
 #include "triggers/request_shape.h"
@@ -148,7 +149,7 @@ void createEventSourceMapping(ApiContext& ctx, const ApiCallPtr& call) {
   const Json& body = in.value();
   std::string source = body.value("EventSourceArn", "");
   if (source.empty()) return call->fail(Error::invalidParameter("Unrecognized event source."));
-  if (source.rfind("arn:aws:sqs:", 0) != 0) {
+  if (!esm::splitQueueArn(source)) {
     return call->fail(Error::invalidParameter(
         "Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : " + source));
   }

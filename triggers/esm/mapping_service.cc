@@ -59,12 +59,8 @@ nlohmann::json MappingService::shape(const Mapping& m) const {
 }
 
 QueueClient& MappingService::queueFor(const std::string& arn) {
-  // arn:aws:sqs:REGION:ACCOUNT:NAME
-  size_t name_at = arn.rfind(':');
-  size_t account_at = name_at == std::string::npos || name_at == 0 ? std::string::npos : arn.rfind(':', name_at - 1);
-  if (account_at != std::string::npos) {
-    std::string account = arn.substr(account_at + 1, name_at - account_at - 1);
-    auto remote = remotes_.find(arnRegion(arn) + ":" + account);
+  if (auto q = splitQueueArn(arn)) {
+    auto remote = remotes_.find(q->region + ":" + q->account);
     if (remote != remotes_.end()) return *remote->second;
   }
   return local_;

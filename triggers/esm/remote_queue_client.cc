@@ -5,6 +5,7 @@
 
 #include "runtime/base/clock.h"
 #include "runtime/base/sigv4.h"
+#include "triggers/esm/sqs_records.h"
 
 namespace stratus::esm {
 
@@ -63,9 +64,9 @@ Result<std::vector<RemoteEndpoint>> loadRemoteEndpoints(const std::string& path)
 }
 
 std::string RemoteQueueClient::queueUrl(const std::string& arn) const {
-  size_t name_at = arn.rfind(':');
-  size_t account_at = arn.rfind(':', name_at - 1);
-  return endpoint_.url + "/" + arn.substr(account_at + 1, name_at - account_at - 1) + "/" + arn.substr(name_at + 1);
+  // Only ARNs of this endpoint's region and account reach here (MappingService::queueFor).
+  auto q = splitQueueArn(arn);
+  return q ? endpoint_.url + "/" + q->account + "/" + q->name : endpoint_.url + "/";
 }
 
 void RemoteQueueClient::call(const std::string& operation, const Json& input, long timeout_ms,

@@ -36,6 +36,19 @@ std::string arnRegion(const std::string& arn) {
   return end == std::string::npos ? "" : arn.substr(at, end - at);
 }
 
+std::optional<QueueArn> splitQueueArn(const std::string& arn) {
+  constexpr const char* kPrefix = "arn:aws:sqs:";
+  if (arn.rfind(kPrefix, 0) != 0) return std::nullopt;
+  size_t region_end = arn.find(':', 12);
+  if (region_end == std::string::npos) return std::nullopt;
+  size_t account_end = arn.find(':', region_end + 1);
+  if (account_end == std::string::npos) return std::nullopt;
+  QueueArn q{arn.substr(12, region_end - 12), arn.substr(region_end + 1, account_end - region_end - 1),
+             arn.substr(account_end + 1)};
+  if (q.name.empty() || q.name.find(':') != std::string::npos) return std::nullopt;
+  return q;
+}
+
 nlohmann::json sqsRecord(const sqs::LocalMessage& m, const std::string& queue_arn) {
   nlohmann::json attributes = nlohmann::json::object();
   for (const char* name : kRecordAttributes) {

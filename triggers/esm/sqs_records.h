@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "triggers/sqs/sqs_local_client.h"
@@ -14,5 +15,11 @@ nlohmann::json sqsRecord(const sqs::LocalMessage& m, const std::string& queue_ar
 
 // The region field of an ARN (arn:aws:SERVICE:REGION:...), "" if there is none.
 std::string arnRegion(const std::string& arn);
+
+// arn:aws:sqs:REGION:ACCOUNT:NAME in parts; nullopt for anything else.
+struct QueueArn {
+  std::string region, account, name;
+};
+std::optional<QueueArn> splitQueueArn(const std::string& arn);
 
 }  // namespace stratus::esm

@@ -40,6 +40,7 @@ void to_json(nlohmann::json& j, const FunctionRecord& r) {
                      {"tags", r.tags},
                      {"generation", r.generation}};
   if (r.environment) j["environment"] = *r.environment;
+  if (!r.dead_letter_target_arn.empty()) j["dead_letter_target_arn"] = r.dead_letter_target_arn;
   if (!r.layers.empty()) {
     nlohmann::json layers = nlohmann::json::array();
     for (const LayerRef& l : r.layers) layers.push_back({{"arn", l.arn}, {"code", codeJson(l.code)}});
@@ -63,6 +64,7 @@ void from_json(const nlohmann::json& j, FunctionRecord& r) {
   r.application_log_level = j.value("application_log_level", "");
   r.system_log_level = j.value("system_log_level", "");
   r.log_group = j.value("log_group", "");
+  r.dead_letter_target_arn = j.value("dead_letter_target_arn", "");
   r.package_type = j.value("package_type", "Zip");
   r.code = codeFrom(j.at("code"));
   r.layers.clear();  // rows written before layers existed have none

@@ -51,6 +51,8 @@ struct FunctionRecord {
   std::string application_log_level;
   std::string system_log_level;
   std::string log_group;
+  // DeadLetterConfig.TargetArn: where failed asynchronous events go ("": nowhere).
+  std::string dead_letter_target_arn;
   std::string package_type = "Zip";
   CodeRef code;
   std::vector<LayerRef> layers;  // in order: a later layer's files win in /opt

@@ -197,13 +197,13 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
     lease.reset();  // the unit is free as soon as the sandbox is
     if (!*alive) return;
     metrics_.finished(function, version, type, result.outcome, tier, result.duration_ms, result.init_duration_ms);
-    if (log_sink_ && !result.log_text.empty()) {
+    const bool keep_log = log_sink_ && !result.log_text.empty();
+    if (keep_log) {
       // A sandbox that never started an environment names no stream: one is made for it.
       log_target.log_stream =
           result.log_stream.empty() ? sandbox::logStreamName(log_target.start_ms, version) : result.log_stream;
       log_target.end_ms = epochMs();
       log_target.text = result.log_text;
-      log_sink_->record(std::move(log_target));
     }
     bool lost = result.outcome == sandbox::InvokeOutcome::kLost;
     auto it = slots_.find(slot_id);
@@ -231,7 +231,12 @@ void Scheduler::run(uint64_t slot_id, InvokeCall call, std::shared_ptr<Concurren
     }
     if (lost) return done(Error::service("An internal error occurred; the invocation was lost."));
     injectFault(fault_site::kInvokeDone);
+    // The lines are stored once the caller has its answer (storing them is not on its path).
+    // `done` may end this closure's owner: what is used after it lives on the stack.
+    std::shared_ptr<bool> still = alive;
+    InvocationLog kept = keep_log ? std::move(log_target) : InvocationLog{};
     done(InvokeOutput{std::move(result), version});
+    if (keep_log && *still && log_sink_) log_sink_->record(std::move(kept));
   };
   // A sandbox that drops the callback without calling it (a task that threw on a worker, a
   // bug) fails the invocation instead of leaving its client and this slot waiting forever.

@@ -1,6 +1,7 @@
 // Aliases: Create / Get / Update / Delete / List, with weighted routing (LAMBDA.md §2).
 #include "runtime/base/ids.h"
 #include "triggers/api_context.h"
+#include "triggers/async/async_queue.h"
 #include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/lambda_requests.h"
@@ -125,6 +126,7 @@ void deleteAlias(ApiContext& ctx, const ApiCallPtr& call) {
   Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
   if (!s.ok()) return call->fail(s.error());
   ctx.scheduler.provision(state.name(), name);  // no config any more: its sandboxes go
+  if (ctx.async) ctx.async->configs().forget(state.name(), name);
 }
 
 void listAliases(ApiContext& ctx, const ApiCallPtr& call) {

@@ -16,6 +16,9 @@ class SqsService;
 namespace stratus::logs {
 class LogsService;
 }
+namespace stratus::async {
+class AsyncQueue;
+}
 namespace stratus::esm {
 class MappingService;
 }
@@ -34,6 +37,8 @@ struct ApiContext {
   sqs::SqsService* sqs = nullptr;
   // The CloudWatch Logs API on the same port (triggers/logs); nullptr: none.
   logs::LogsService* logs = nullptr;
+  // The durable asynchronous invocation queue (triggers/async); nullptr: Event invokes refused.
+  async::AsyncQueue* async = nullptr;
   // The SQS event source mappings (triggers/esm); nullptr: none.
   esm::MappingService* esm = nullptr;
 };
@@ -96,5 +101,12 @@ void importLayerVersion(ApiContext&, const ApiCallPtr&);  // Stratus's own (stra
 // Data plane (invoke_api.cc).
 void invokeFunction(ApiContext&, const ApiCallPtr&);
 void invokeAsyncLegacy(ApiContext&, const ApiCallPtr&);
+// Event invoke configs (async/event_invoke_config_api.cc) and the server's status.
+void putFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void updateFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void getFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void deleteFunctionEventInvokeConfig(ApiContext&, const ApiCallPtr&);
+void listFunctionEventInvokeConfigs(ApiContext&, const ApiCallPtr&);
+void serverStatus(ApiContext&, const ApiCallPtr&);
 
 }  // namespace stratus::triggers

@@ -67,6 +67,12 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
       "ListProvisionedConcurrencyConfigs", getProvisionedConcurrency);
   add("GET", "/2019-09-30/functions/{}/provisioned-concurrency", "GetProvisionedConcurrencyConfig", getProvisionedConcurrency);
   add("DELETE", "/2019-09-30/functions/{}/provisioned-concurrency", "DeleteProvisionedConcurrencyConfig", deleteProvisionedConcurrency);
+  // Asynchronous invocation (triggers/async): event invoke configs.
+  add("PUT", "/2019-09-25/functions/{}/event-invoke-config", "PutFunctionEventInvokeConfig", putFunctionEventInvokeConfig);
+  add("POST", "/2019-09-25/functions/{}/event-invoke-config", "UpdateFunctionEventInvokeConfig", updateFunctionEventInvokeConfig);
+  add("GET", "/2019-09-25/functions/{}/event-invoke-config", "GetFunctionEventInvokeConfig", getFunctionEventInvokeConfig);
+  add("DELETE", "/2019-09-25/functions/{}/event-invoke-config", "DeleteFunctionEventInvokeConfig", deleteFunctionEventInvokeConfig);
+  add("GET", "/2019-09-25/functions/{}/event-invoke-config/list", "ListFunctionEventInvokeConfigs", listFunctionEventInvokeConfigs);
   add("GET", "/2016-08-19/account-settings", "GetAccountSettings", getAccountSettings);
   add("POST", "/2017-03-31/tags/{}", "TagResource", tagResource);
   add("GET", "/2017-03-31/tags/{}", "ListTags", listTags);
@@ -93,6 +99,8 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   add("GET", "/_stratus/health", "", health);
   add("GET", "/metrics", "", getMetrics);
   add("POST", "/_stratus/functions/{}/recycle", "", recycleSandboxes);
+  // Stratus's own: the server's counters (the async queue's today).
+  add("GET", "/_stratus/status", "", serverStatus);
 }
 
 HttpServerOptions ApiServer::httpOptions(const ApiServerOptions& o) const {

@@ -5,6 +5,7 @@
 #include "runtime/base/crypto.h"
 #include "runtime/base/ids.h"
 #include "triggers/api_context.h"
+#include "triggers/async/async_queue.h"
 #include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/function_shapes.h"
@@ -251,6 +252,7 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
     if (!s.ok()) return call->fail(s.error());
     ctx.scheduler.forget(ref->name);
     ctx.limiter.setReservedTotal(ctx.registry.reservedConcurrencyTotal());
+    if (ctx.async) ctx.async->configs().forget(ref->name);  // its event invoke configs go too
     return;
   }
   // One published version: refused while an alias points at it.
@@ -268,6 +270,7 @@ void deleteFunction(ApiContext& ctx, const ApiCallPtr& call) {
   Status s = ctx.registry.update(state, answerWhenDurable(call, 204));
   if (!s.ok()) return call->fail(s.error());
   ctx.scheduler.forget(ref->name, ref->qualifier);
+  if (ctx.async) ctx.async->configs().forget(ref->name, ref->qualifier);
 }
 
 // POST /_stratus/functions/{name}/recycle: Stratus's own, for `stratus coldstart`: the

@@ -28,6 +28,7 @@ nlohmann::json functionConfiguration(const scheduler::FunctionRecord& r,
     j["Layers"] = layers;
   }
   j["TracingConfig"] = {{"Mode", r.tracing_mode}};
+  if (!r.dead_letter_target_arn.empty()) j["DeadLetterConfig"] = {{"TargetArn", r.dead_letter_target_arn}};
   j["RevisionId"] = o.revision_id.empty() ? r.revision_id : o.revision_id;
   j["PackageType"] = r.package_type;
   j["Architectures"] = r.architectures;

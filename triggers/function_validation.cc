@@ -177,6 +177,7 @@ Status applyConfiguration(const FunctionConfigInput& config, bool creating,
   if (config.memory_size) record.memory_mb = *config.memory_size;
   if (config.environment) record.environment = *config.environment;
   if (config.tracing_mode) record.tracing_mode = *config.tracing_mode;
+  if (config.dead_letter_target_arn) record.dead_letter_target_arn = *config.dead_letter_target_arn;
   if (config.ephemeral_storage_mb) record.ephemeral_storage_mb = *config.ephemeral_storage_mb;
   return okStatus();
 }

@@ -16,7 +16,7 @@ bool sameFunction(const scheduler::FunctionRecord& a, const scheduler::FunctionR
          a.architectures == b.architectures && a.ephemeral_storage_mb == b.ephemeral_storage_mb &&
          a.tracing_mode == b.tracing_mode && a.log_format == b.log_format &&
          a.application_log_level == b.application_log_level && a.system_log_level == b.system_log_level &&
-         a.log_group == b.log_group;
+         a.log_group == b.log_group && a.dead_letter_target_arn == b.dead_letter_target_arn;
 }
 }  // namespace
 

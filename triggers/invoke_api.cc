@@ -6,6 +6,7 @@
 #include "runtime/base/json_reader.h"
 #include "runtime/base/log.h"
 #include "triggers/api_context.h"
+#include "triggers/async/async_queue.h"
 #include "triggers/decoded_call.h"
 #include "triggers/function_lookup.h"
 #include "triggers/request_limits.h"
@@ -90,11 +91,13 @@ Result<Prepared> prepare(ApiContext& ctx, ApiCall& call, size_t max_payload,
   return p;
 }
 
-void dispatchEvent(ApiContext& ctx, scheduler::InvokeCall call) {
-  call.invocation_type = "Event";
-  std::string id = call.request_id;
-  ctx.scheduler.invoke(std::move(call), [id](Result<scheduler::InvokeOutput> r) {
-    if (!r.ok()) logWarn("async invoke " + id + " failed: " + r.error().message);
+// Queues the event durably (triggers/async/async_queue.h); `accepted` answers once it is on disk.
+void queueEvent(ApiContext& ctx, const ApiCallPtr& call, scheduler::InvokeCall invoke,
+                std::function<void()> accepted) {
+  if (!ctx.async) return call->fail(async::asyncUnavailable());
+  ctx.async->enqueue(std::move(invoke), [call, accepted = std::move(accepted)](Status durable) {
+    if (!durable.ok()) return call->fail(durable.error());
+    accepted();
   });
 }
 
@@ -121,11 +124,7 @@ void invokeFunction(ApiContext& ctx, const ApiCallPtr& call) {
       invoke.client_context_json = *decoded;
     }
 
-    if (type == "Event") {
-      // Not yet durable: the async invocation queue (retries, DLQ) replaces this.
-      dispatchEvent(ctx, std::move(invoke));
-      return call->replyEmpty(202);
-    }
+    if (type == "Event") return queueEvent(ctx, call, std::move(invoke), [call] { call->replyEmpty(202); });
 
     bool want_tail = call->parameters.value("LogType", std::string()) == "Tail";
     ctx.scheduler.invoke(std::move(invoke), [call, want_tail](Result<scheduler::InvokeOutput> out) {
@@ -149,8 +148,7 @@ void invokeAsyncLegacy(ApiContext& ctx, const ApiCallPtr& call) {
   auto prepared = prepare(ctx, *call, kAsyncPayloadMax, "Event");
   if (!prepared.ok()) return call->fail(prepared.error());
   withCheckedPayload(ctx, call, std::move(prepared->call), [&ctx, call](scheduler::InvokeCall invoke) {
-    dispatchEvent(ctx, std::move(invoke));
-    call->reply(202, {{"Status", 202}});
+    queueEvent(ctx, call, std::move(invoke), [call] { call->reply(202, {{"Status", 202}}); });
   });
 }
 

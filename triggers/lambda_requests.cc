@@ -99,6 +99,9 @@ FunctionConfigInput configInput(Json& j) {
     c.logging = FunctionConfigInput::Logging{text(*it, "LogFormat"), text(*it, "ApplicationLogLevel"),
                                              text(*it, "SystemLogLevel"), text(*it, "LogGroup")};
   }
+  if (auto it = j.find("DeadLetterConfig"); it != j.end()) {
+    c.dead_letter_target_arn = text(*it, "TargetArn").value_or("");
+  }
   if (auto it = j.find("EphemeralStorage"); it != j.end()) {
     c.ephemeral_storage_mb = integer(*it, "Size");
   }

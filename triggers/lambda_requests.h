@@ -37,6 +37,7 @@ struct FunctionConfigInput {
   };
   std::optional<Logging> logging;  // LoggingConfig, as given
   std::optional<int> ephemeral_storage_mb;  // EphemeralStorage.Size
+  std::optional<std::string> dead_letter_target_arn;  // DeadLetterConfig.TargetArn; "" removes it
   std::optional<std::vector<std::string>> layers;
 };
 

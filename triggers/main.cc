@@ -28,6 +28,7 @@
 #include "scheduler/layer_registry.h"
 #include "triggers/esm/mapping_service.h"
 #include "triggers/sqs/sqs_service.h"
+#include "triggers/async/async_queue.h"
 #include "scheduler/scheduler.h"
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
@@ -56,6 +57,7 @@ struct ServeOptions {
   std::vector<std::string> credentials_files;
   stratus::logs::LogStoreOptions logs;  // size cap per log group, retention sweep
   bool function_logs = true;  // --no-function-logs: invocations' lines are not kept (benchmarks)
+  stratus::async::AsyncOptions async;  // --async-delay-scale, --async-max-in-flight
   std::string sqs_remotes_file;  // event source mappings on other endpoints' queues (docs/esm.md)
 };
 
@@ -146,6 +148,9 @@ void usage() {
       "                            one runtime, e.g. nodejs22.x=/usr/local/bin/node22 or\n"
       "                            python3.12=/usr/bin/python3.12 (repeatable; defaults:\n"
       "                            nodejs=/usr/bin/node, python=/usr/bin/python3)\n"
+      "  --async-delay-scale X     multiplies every asynchronous retry delay and event age\n"
+      "                            limit (default 1: Lambda's minutes and hours; tests: 0.01)\n"
+      "  --async-max-in-flight N   asynchronous events running at once (default 64)\n"
       "  --log-level LEVEL         debug, info, warn, error (default info)\n"
       "Exposure (see README, \"Exposure and limits\"):\n"
       "  --credentials KEY:SECRET  an access key id and secret that may sign requests (SigV4);\n"
@@ -251,6 +256,14 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
       if (!parseCount(v, o.api.body_grace_ms)) return false;
     } else if (a == "--min-body-rate" && next(v)) {
       if (!parseCount(v, o.api.min_body_bytes_per_s)) return false;
+    } else if (a == "--async-delay-scale" && next(v)) {
+      char* end = nullptr;
+      o.async.delay_scale = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end || !(o.async.delay_scale > 0) || o.async.delay_scale > 1000) return false;
+    } else if (a == "--async-max-in-flight" && next(v)) {
+      uint64_t n = 0;
+      if (!parseCount(v, n) || n < 1) return false;
+      o.async.max_in_flight = n;
     } else if (a == "--log-level" && next(v)) {
       using stratus::LogLevel;
       stratus::setLogLevel(v == "debug" ? LogLevel::kDebug
@@ -398,6 +411,20 @@ int serve(ServeOptions& o, const char* argv0) {
   }
   if (o.function_logs) sched.setLogSink(log_store->get());
   logs::LogsService logs_api(**log_store, {o.region, o.account_id});
+  // Asynchronous invocation (triggers/async): events commit to a database of their own, with a
+  // short group-commit delay, so a flood of Event invokes shares fsyncs without slowing the
+  // functions' or the queues' writes.
+  auto async_writer = DbWriter::open(loop, o.data_dir + "/async.db", std::chrono::microseconds(1000));
+  if (!async_writer.ok()) {
+    logError(async_writer.error().message);
+    return 1;
+  }
+  auto async_queue = async::AsyncQueue::open(loop, **async_writer, sched, **registry, queues->get(),
+                                             {o.region, o.account_id}, o.async);
+  if (!async_queue.ok()) {
+    logError(async_queue.error().message);
+    return 1;
+  }
   // SQS event source mappings: rows in stratus.db, pollers on the queues above (triggers/esm).
   esm::MappingServiceOptions esm_options{o.region, o.account_id, {}};
   if (!o.sqs_remotes_file.empty()) {
@@ -413,10 +440,11 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(mappings.error().message);
     return 1;
   }
-  triggers::ApiServer api(triggers::ApiContext{loop, **registry, code, sched, limiter,
-                                               {o.region, o.account_id}, **layer_registry, queues->get(),
-                                               &logs_api, mappings->get()},
-                          o.api);
+  triggers::ApiContext api_context{loop, **registry, code, sched, limiter,
+                                   {o.region, o.account_id}, **layer_registry, queues->get(), &logs_api};
+  api_context.async = async_queue->get();
+  api_context.esm = mappings->get();
+  triggers::ApiServer api(std::move(api_context), o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
     logError(listening.error().message);
@@ -464,6 +492,7 @@ int serve(ServeOptions& o, const char* argv0) {
   sched.setLogSink(nullptr);
   log_store->reset();
   logs_writer->reset();
+  async_writer->reset();
   sqs_writer->reset();
   writer->reset();
   std::fflush(stdout);

@@ -1,8 +1,9 @@
 // GET /metrics: the Prometheus text format (0.0.4), rendered by prometheus-cpp. The
 // scheduler's counters and histograms (invocations by outcome, durations, cold starts;
 // scheduler/invocation_metrics.h) plus gauges read now: concurrent executions, sandboxes by
-// tier and state, memory charged against the budget, queue depths. Served under the same
+// tier and state, memory charged against the budget, SQS queue depths, the async queue. Served under the same
 // exposure rules as the API (open on loopback; SigV4 when exposed).
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "triggers/api_context.h"
+#include "triggers/async/async_queue.h"
 #include "triggers/sqs/sqs_service.h"
 
 namespace stratus::triggers {
@@ -53,6 +55,32 @@ std::shared_ptr<prometheus::Registry> gaugesNow(ApiContext& ctx) {
       messages.Add({{"queue", queue}, {"state", "visible"}}).Set(static_cast<double>(c.visible));
       messages.Add({{"queue", queue}, {"state", "in_flight"}}).Set(static_cast<double>(c.in_flight));
       messages.Add({{"queue", queue}, {"state", "delayed"}}).Set(static_cast<double>(c.delayed));
+    }
+  }
+  if (ctx.async) {
+    auto& events = prometheus::BuildGauge()
+                       .Name("stratus_async_events")
+                       .Help("Accepted asynchronous events now, by state (queued: waiting or backing off)")
+                       .Register(*r);
+    events.Add({{"state", "queued"}}).Set(static_cast<double>(ctx.async->queued()));
+    events.Add({{"state", "in_flight"}}).Set(static_cast<double>(ctx.async->inFlight()));
+    // Counted by the queue since the server started: exposed as counters would be, but read
+    // from it at scrape time.
+    auto& outcomes = prometheus::BuildCounter()
+                         .Name("stratus_async_events_total")
+                         .Help("Asynchronous events since the server started, by what became of them")
+                         .Register(*r);
+    const async::AsyncMetrics& m = ctx.async->metrics();
+    for (const auto& [what, n] :
+         std::initializer_list<std::pair<const char*, uint64_t>>{{"accepted", m.accepted},
+                                                                 {"succeeded", m.succeeded},
+                                                                 {"failed", m.failed},
+                                                                 {"retried", m.retried},
+                                                                 {"throttled", m.throttled},
+                                                                 {"dropped_too_old", m.dropped_too_old},
+                                                                 {"delivered", m.delivered},
+                                                                 {"delivery_given_up", m.delivery_given_up}}) {
+      outcomes.Add({{"outcome", what}}).Increment(static_cast<double>(n));
     }
   }
   return r;

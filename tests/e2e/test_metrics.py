@@ -71,6 +71,9 @@ class MetricsTest(StratusTestCase):
         self.assertEqual(self.value(s, "stratus_invocations_total", function=throttled, version="$LATEST",
                                     type="RequestResponse", outcome="throttled"), 1)
         self.assertEqual(self.value(s, "stratus_invocation_duration_seconds_count", function=name), 5)
+        self.assertGreaterEqual(self.value(s, "stratus_async_events_total", outcome="accepted"), 1)
+        self.assertGreaterEqual(self.value(s, "stratus_async_events_total", outcome="succeeded"), 1)
+        self.assertEqual(self.value(s, "stratus_async_events", state="in_flight"), 0)
         # The timed-out call alone lasted about a second.
         self.assertGreater(self.value(s, "stratus_invocation_duration_seconds_sum", function=name), 0.9)
         self.assertEqual(self.value(s, "stratus_invocation_duration_seconds_bucket", function=name, le="+Inf"), 5)

@@ -26,6 +26,8 @@ class FakeSandbox : public sandbox::Sandbox {
       state_ = die_ ? sandbox::SandboxState::kCondemned : sandbox::SandboxState::kIdle;
       sandbox::InvokeResult r;
       r.payload = "{\"sandbox\":" + std::to_string(id_) + "}";
+      r.log_text = "START RequestId: " + req.request_id + "\n";
+      r.log_stream = "stream-" + std::to_string(id_);
       r.init_duration_ms = prestarted_ || invoked_ ? -1 : 5;
       invoked_ = true;
       done(r);
@@ -170,6 +172,35 @@ TEST_F(SchedulerTest, ReusesTheWarmSandbox) {
   EXPECT_EQ(factory_.created, 1);
   EXPECT_EQ(factory_.last_spec.environment.at("A"), "1");
   EXPECT_TRUE(std::filesystem::exists(factory_.last_spec.task_root + "/index.js"));
+}
+
+// Collects what the scheduler hands over when invocations end.
+class RecordingLogSink : public InvocationLogSink {
+ public:
+  void record(InvocationLog log) override { logs.push_back(std::move(log)); }
+  std::vector<InvocationLog> logs;
+};
+
+TEST_F(SchedulerTest, HandsEveryInvocationsLinesToTheLogSink) {
+  RecordingLogSink sink;
+  scheduler_->setLogSink(&sink);
+  ASSERT_TRUE(invoke("fn").ok());
+  ASSERT_TRUE(invoke("fn").ok());
+  ASSERT_TRUE(invoke("fn", "1").ok());
+  ASSERT_EQ(sink.logs.size(), 3u);
+  EXPECT_EQ(sink.logs[0].log_group, "/aws/lambda/fn");
+  EXPECT_EQ(sink.logs[0].function_name, "fn");
+  EXPECT_EQ(sink.logs[0].version, "$LATEST");
+  EXPECT_EQ(sink.logs[0].log_stream, "stream-1");
+  EXPECT_EQ(sink.logs[1].log_stream, "stream-1");  // the same environment, the same stream
+  EXPECT_EQ(sink.logs[2].version, "1");
+  EXPECT_EQ(sink.logs[2].log_stream, "stream-2");
+  EXPECT_EQ(sink.logs[0].text, "START RequestId: id\n");
+  EXPECT_FALSE(sink.logs[0].json_format);
+  EXPECT_LE(sink.logs[0].start_ms, sink.logs[0].end_ms);
+  scheduler_->setLogSink(nullptr);
+  ASSERT_TRUE(invoke("fn").ok());
+  EXPECT_EQ(sink.logs.size(), 3u);
 }
 
 TEST_F(SchedulerTest, AnInvocationItsSandboxDroppedFailsAndTheSandboxGoes) {

@@ -66,20 +66,8 @@ std::string defaultRegion() {
   return "us-east-1";
 }
 
-std::string percentEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+// SigV4's encoding (RFC 3986 unreserved characters kept), so a path is signed as it is sent.
+std::string percentEncode(const std::string& text) { return sigv4::uriEncode(text, false); }
 
 std::string functionPath(const std::string& name) { return "/2015-03-31/functions/" + percentEncode(name); }
 

@@ -35,7 +35,7 @@ int64_t LogStream::last_ts() const {
 }
 
 LogStore::LogStore(Loop& loop, DbWriter& writer, const Clock& clock, LogStoreOptions options)
-    : loop_(loop), clock_(clock), options_(options), chain_(writer.chain()), sweeper_(loop), flusher_(loop) {}
+    : clock_(clock), options_(options), chain_(writer.chain()), sweeper_(loop), flusher_(loop) {}
 
 LogStore::~LogStore() {
   sweeper_.stop();

@@ -111,7 +111,6 @@ class LogStore : public scheduler::InvocationLogSink {
   void commit(std::vector<DbStatement> writes, DbDone durable);
   void flushRecorded();
 
-  Loop& loop_;
   const Clock& clock_;
   LogStoreOptions options_;
   std::unique_ptr<DbWriter::Chain> chain_;

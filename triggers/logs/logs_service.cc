@@ -35,6 +35,12 @@ LogsReply okReply(nlohmann::json body = nlohmann::json::object()) {
   r.body = std::move(body);
   return r;
 }
+// A change that did not reach the disk.
+LogsReply unavailable() {
+  LogsReply r = fail("ServiceUnavailableException", "The service cannot complete the request.");
+  r.error.status = 500;
+  return r;
+}
 
 std::string str(const nlohmann::json& in, const char* key) { return in.value(key, std::string()); }
 
@@ -97,14 +103,7 @@ std::string LogsService::groupArn(const std::string& group) const {
 }
 
 void LogsService::call(const std::string& op, const nlohmann::json& in, std::function<void(LogsReply)> done) {
-  auto whenDurable = [done](Status s) {
-    if (!s.ok()) {
-      LogsReply r = fail("ServiceUnavailableException", "The service cannot complete the request.");
-      r.error.status = 500;
-      return done(std::move(r));
-    }
-    done(okReply());
-  };
+  auto whenDurable = [done](Status s) { done(s.ok() ? okReply() : unavailable()); };
   const std::string group = str(in, "logGroupName");
   if (op == "CreateLogGroup") {
     if (!store_.createGroup(group, whenDurable)) {
@@ -175,14 +174,7 @@ void LogsService::call(const std::string& op, const nlohmann::json& in, std::fun
     }
     nlohmann::json body = nlohmann::json::object();
     if (!rejected.empty()) body["rejectedLogEventsInfo"] = rejected;
-    store_.append(group, stream, events, [done, body](Status s) {
-      if (!s.ok()) {
-        LogsReply r = fail("ServiceUnavailableException", "The service cannot complete the request.");
-        r.error.status = 500;
-        return done(std::move(r));
-      }
-      done(okReply(body));
-    });
+    store_.append(group, stream, events, [done, body](Status s) { done(s.ok() ? okReply(body) : unavailable()); });
     return;
   }
   if (op == "DescribeLogGroups") return done(describeLogGroups(in));

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 src=$PWD
 build=${STRATUS_FUZZ_BUILD:-$src/build-fuzz}
 out_root=${STRATUS_FUZZ_OUT:-/tmp/stratus-fuzz}
-harnesses=(http_server json_reader request_decoder request_target archive runtime_state runtime_api sqs_protocol logs_protocol host_call_codec)
+harnesses=(http_server json_reader request_decoder request_target archive runtime_state runtime_api sqs_protocol logs_protocol host_call_codec esm_filter)
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
@@ -42,7 +42,7 @@ run() {
   # Inputs up to 64 KiB (several pipelined requests, a small zip); a state machine's life
   # and a URL need far fewer bytes, and shorter inputs mean more of them per second.
   local max_len=65536
-  case $name in runtime_state) max_len=512 ;; request_target) max_len=4096 ;; esac
+  case $name in runtime_state) max_len=512 ;; request_target|esm_filter) max_len=4096 ;; esac
   local log=$out/fuzz.log
   # -timeout: one input may take at most 10 s (a stalled server is a finding, not a hang);
   # -rss_limit_mb bounds a leak; detect_leaks is LeakSanitizer at exit and on each crash.

@@ -19,6 +19,9 @@ class LogsService;
 namespace stratus::async {
 class AsyncQueue;
 }
+namespace stratus::esm {
+class MappingService;
+}
 
 namespace stratus::triggers {
 
@@ -36,6 +39,8 @@ struct ApiContext {
   logs::LogsService* logs = nullptr;
   // The durable asynchronous invocation queue (triggers/async); nullptr: Event invokes refused.
   async::AsyncQueue* async = nullptr;
+  // The SQS event source mappings (triggers/esm); nullptr: none.
+  esm::MappingService* esm = nullptr;
 };
 
 using RouteHandler = void (*)(ApiContext&, const ApiCallPtr&);

@@ -4,6 +4,7 @@
 
 #include "runtime/base/ids.h"
 #include "triggers/error_mapper.h"
+#include "triggers/esm/esm_api.h"
 #include "triggers/request_decoder.h"
 #include "triggers/logs/logs_json_protocol.h"
 #include "triggers/request_limits.h"
@@ -85,6 +86,11 @@ ApiServer::ApiServer(ApiContext context, ApiServerOptions options)
   add("DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission", removeLayerVersionPermission);
   add("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", getLayerVersionByArn);
   add("GET", "/2018-10-31/layers", "ListLayers", listLayers);
+  add("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", createEventSourceMapping);
+  add("GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings", listEventSourceMappings);
+  add("GET", "/2015-03-31/event-source-mappings/{}", "GetEventSourceMapping", getEventSourceMapping);
+  add("PUT", "/2015-03-31/event-source-mappings/{}", "UpdateEventSourceMapping", updateEventSourceMapping);
+  add("DELETE", "/2015-03-31/event-source-mappings/{}", "DeleteEventSourceMapping", deleteEventSourceMapping);
   // Stratus's own: another account's layer version imported under its ARN (stratus layer import).
   add("POST", "/_stratus/layers/import", "", importLayerVersion);
   // Stratus's own: the code download behind GetFunction's Code.Location, and a no-op route

@@ -26,6 +26,7 @@
 #include "triggers/process_tier_setup.h"
 #include "scheduler/function_registry.h"
 #include "scheduler/layer_registry.h"
+#include "triggers/esm/mapping_service.h"
 #include "triggers/sqs/sqs_service.h"
 #include "triggers/async/async_queue.h"
 #include "scheduler/scheduler.h"
@@ -57,6 +58,7 @@ struct ServeOptions {
   stratus::logs::LogStoreOptions logs;  // size cap per log group, retention sweep
   bool function_logs = true;  // --no-function-logs: invocations' lines are not kept (benchmarks)
   stratus::async::AsyncOptions async;  // --async-delay-scale, --async-max-in-flight
+  std::string sqs_remotes_file;  // event source mappings on other endpoints' queues (docs/esm.md)
 };
 
 bool parseCount(const std::string& v, uint64_t& out) {
@@ -133,6 +135,8 @@ void usage() {
       "                            its oldest streams are dropped (docs/logs.md)\n"
       "  --logs-sweep-ms N         how often retention policies are enforced (default 60000)\n"
       "  --no-function-logs        keep no invocation's lines (the Logs API still serves)\n"
+      "  --sqs-remotes FILE        where the queues of other regions/accounts live, for event\n"
+      "                            source mappings on them (JSON; see docs/esm.md)\n"
       "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
       "                            at their MemorySize and idle ones at their footprint; past it\n"
       "                            the least recently used idle ones are evicted, then invokes\n"
@@ -182,6 +186,8 @@ bool parseServe(int argc, char** argv, ServeOptions& o) {
       if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
     } else if (a == "--data-dir" && next(v)) {
       o.data_dir = v;
+    } else if (a == "--sqs-remotes" && next(v)) {
+      o.sqs_remotes_file = v;
     } else if (a == "--region" && next(v)) {
       o.region = v;
     } else if (a == "--account-id" && next(v)) {
@@ -419,9 +425,25 @@ int serve(ServeOptions& o, const char* argv0) {
     logError(async_queue.error().message);
     return 1;
   }
+  // SQS event source mappings: rows in stratus.db, pollers on the queues above (triggers/esm).
+  esm::MappingServiceOptions esm_options{o.region, o.account_id, {}};
+  if (!o.sqs_remotes_file.empty()) {
+    auto remotes = esm::loadRemoteEndpoints(o.sqs_remotes_file);
+    if (!remotes.ok()) {
+      logError(remotes.error().message);
+      return 1;
+    }
+    esm_options.remotes = std::move(remotes).value();
+  }
+  auto mappings = esm::MappingService::open(loop, **writer, **queues, sched, std::move(esm_options));
+  if (!mappings.ok()) {
+    logError(mappings.error().message);
+    return 1;
+  }
   triggers::ApiContext api_context{loop, **registry, code, sched, limiter,
                                    {o.region, o.account_id}, **layer_registry, queues->get(), &logs_api};
   api_context.async = async_queue->get();
+  api_context.esm = mappings->get();
   triggers::ApiServer api(std::move(api_context), o.api);
   Status listening = api.listen(o.host, o.port);
   if (!listening.ok()) {
@@ -438,6 +460,7 @@ int serve(ServeOptions& o, const char* argv0) {
   }
   if (pool) pool->start();
   isolate_hosts.start();
+  (*mappings)->startPollers();
   std::printf("stratus: listening on http://%s:%d (data dir %s, %zu functions)\n", o.host.c_str(),
               api.port(), o.data_dir.c_str(), (*registry)->size());
   std::fflush(stdout);

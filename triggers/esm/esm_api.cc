@@ -140,6 +140,27 @@ bool available(ApiContext& ctx, const ApiCallPtr& call) {
   return false;
 }
 
+// Points `m` at `function` (a name, ARN or name:qualifier), checks the queue against it and
+// against the other mappings, then stores it through `store` (create or update) and answers
+// 202 with its shape. The one path both CreateEventSourceMapping and Update take.
+void bindAndStore(ApiContext& ctx, const ApiCallPtr& call, esm::Mapping m, const std::string& function,
+                  void (esm::MappingService::*store)(esm::Mapping, esm::MappingService::Done)) {
+  auto fn = mappedFunction(ctx, function);
+  if (!fn.ok()) return call->fail(fn.error());
+  m.function_name = fn->name;
+  m.qualifier = fn->qualifier;
+  m.function_arn = fn->arn;
+  // The members are read before the continuation takes the mapping over.
+  const std::string queue_arn = m.event_source_arn;
+  checkMapping(ctx, queue_arn, m.batch_size, m.batching_window_s, fn->timeout_s,
+               [&ctx, call, store, m = std::move(m)](Status checked) mutable {
+                 if (!checked.ok()) return call->fail(checked.error());
+                 if (const esm::Mapping* other = duplicateOf(ctx, m)) return call->fail(duplicateError(m, *other));
+                 m.last_modified_ms = epochMs();
+                 (ctx.esm->*store)(std::move(m), [call](Result<Json> shape) { answer(call, 202, std::move(shape)); });
+               });
+}
+
 }  // namespace
 
 void createEventSourceMapping(ApiContext& ctx, const ApiCallPtr& call) {
@@ -157,19 +178,7 @@ void createEventSourceMapping(ApiContext& ctx, const ApiCallPtr& call) {
   m.uuid = uuid4();
   m.event_source_arn = source;
   if (Status s = applyMembers(body, m); !s.ok()) return call->fail(s.error());
-  auto fn = mappedFunction(ctx, body.value("FunctionName", ""));
-  if (!fn.ok()) return call->fail(fn.error());
-  m.function_name = fn->name;
-  m.qualifier = fn->qualifier;
-  m.function_arn = fn->arn;
-  // The members are read before the continuation takes the mapping over.
-  const std::string queue_arn = m.event_source_arn;
-  checkMapping(ctx, queue_arn, m.batch_size, m.batching_window_s, fn->timeout_s, [&ctx, call, m = std::move(m)](Status checked) mutable {
-    if (!checked.ok()) return call->fail(checked.error());
-    if (const esm::Mapping* other = duplicateOf(ctx, m)) return call->fail(duplicateError(m, *other));
-    m.last_modified_ms = epochMs();
-    ctx.esm->create(std::move(m), [call](Result<Json> shape) { answer(call, 202, std::move(shape)); });
-  });
+  bindAndStore(ctx, call, std::move(m), body.value("FunctionName", ""), &esm::MappingService::create);
 }
 
 void getEventSourceMapping(ApiContext& ctx, const ApiCallPtr& call) {
@@ -190,19 +199,7 @@ void updateEventSourceMapping(ApiContext& ctx, const ApiCallPtr& call) {
   if (Status s = applyMembers(body, m); !s.ok()) return call->fail(s.error());
   std::string function = body.value("FunctionName", "");
   if (function.empty()) function = m.qualifier.empty() ? m.function_name : m.function_name + ":" + m.qualifier;
-  auto fn = mappedFunction(ctx, function);
-  if (!fn.ok()) return call->fail(fn.error());
-  m.function_name = fn->name;
-  m.qualifier = fn->qualifier;
-  m.function_arn = fn->arn;
-  // The members are read before the continuation takes the mapping over.
-  const std::string queue_arn = m.event_source_arn;
-  checkMapping(ctx, queue_arn, m.batch_size, m.batching_window_s, fn->timeout_s, [&ctx, call, m = std::move(m)](Status checked) mutable {
-    if (!checked.ok()) return call->fail(checked.error());
-    if (const esm::Mapping* other = duplicateOf(ctx, m)) return call->fail(duplicateError(m, *other));
-    m.last_modified_ms = epochMs();
-    ctx.esm->update(std::move(m), [call](Result<Json> shape) { answer(call, 202, std::move(shape)); });
-  });
+  bindAndStore(ctx, call, std::move(m), function, &esm::MappingService::update);
 }
 
 void deleteEventSourceMapping(ApiContext& ctx, const ApiCallPtr& call) {

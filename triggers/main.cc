@@ -33,41 +33,13 @@
 #include "triggers/api_server.h"
 #include "triggers/function_validation.h"
 #include "triggers/cli/commands.h"
+#include "triggers/serve_options.h"
 #include "triggers/logs/log_store.h"
 #include "triggers/logs/logs_service.h"
 
 namespace {
 
-struct ServeOptions {
-  std::string host = "127.0.0.1";
-  int port = 9000;
-  std::string data_dir = "data";
-  std::string region = "us-east-1";
-  std::string account_id = "000000000000";
-  int64_t idle_timeout_s = 600;
-  size_t max_workers = 256;
-  size_t prewarm = 4;  // isolates of the default memory size kept bootstrapped ahead of demand
-  int isolate_hosts = 1;  // isolate host processes per memory size
-  std::string isolate_host_binary;  // "": stratus-isolate-host beside this binary
-  int prewarm_processes = 2;  // node and python runtime processes each, started ahead
-  int account_concurrency = 1000;
-  uint64_t memory_budget_mb = 0;  // 0: half of the machine's memory
-  stratus::triggers::ProcessTierOptions process;
-  stratus::triggers::ApiServerOptions api;  // exposure policy, connection cap, deadlines
-  std::vector<std::string> credentials_files;
-  stratus::logs::LogStoreOptions logs;  // size cap per log group, retention sweep
-  bool function_logs = true;  // --no-function-logs: invocations' lines are not kept (benchmarks)
-  stratus::async::AsyncOptions async;  // --async-delay-scale, --async-max-in-flight
-  std::string sqs_remotes_file;  // event source mappings on other endpoints' queues (docs/esm.md)
-};
-
-bool parseCount(const std::string& v, uint64_t& out) {
-  if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  out = std::stoull(v);
-  return true;
-}
+using stratus::triggers::ServeOptions;
 
 // The default host memory budget: half of physical memory, leaving the rest to the OS and
 // to whatever else runs here.
@@ -108,173 +80,6 @@ stratus::sandbox::IsolateSupervisorOptions isolateSupervisorOptions(const ServeO
   opts.host_env = {"PATH=/usr/bin:/bin"};
   if (const char* flags = std::getenv("STRATUS_V8_FLAGS")) opts.host_env.push_back(std::string("STRATUS_V8_FLAGS=") + flags);
   return opts;
-}
-
-void usage() {
-  std::cerr <<
-      "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]\n"
-      "       stratus deploy|invoke|list|delete|layer import ... (stratus SUBCOMMAND --help)\n"
-      "  --listen HOST:PORT        address to serve the Lambda API on (default 127.0.0.1:9000;\n"
-      "                            port 0 picks a free port, printed at start)\n"
-      "  --data-dir DIR            SQLite database and code store (default ./data)\n"
-      "  --region NAME             region in ARNs (default us-east-1)\n"
-      "  --account-id ID           12-digit account in ARNs (default 000000000000)\n"
-      "  --idle-timeout-seconds N  idle sandboxes are discarded after N s (default 600)\n"
-      "  --max-workers N           threads running JavaScript at most (default 256)\n"
-      "  --prewarm N               isolates of the default memory size (128 MB) kept ready,\n"
-      "                            bootstrapped in the background, for cold starts (default 4;\n"
-      "                            0: none, every cold start makes its own)\n"
-      "  --isolate-hosts N         isolate host processes per memory size in use (default 1;\n"
-      "                            see docs/isolate-hosts.md)\n"
-      "  --isolate-host PATH       the isolate host binary (default: stratus-isolate-host beside\n"
-      "                            this one)\n"
-      "  --prewarm-processes N     node (128 MB), python and custom runtime processes each kept started\n"
-      "                            in generic jails, claimed by cold starts (default 2; 0: none)\n"
-      "  --account-concurrency N   account concurrency limit (default 1000)\n"
-      "  --logs-group-max-kb N     events a log group keeps at most (default 16384 KiB); past it\n"
-      "                            its oldest streams are dropped (docs/logs.md)\n"
-      "  --logs-sweep-ms N         how often retention policies are enforced (default 60000)\n"
-      "  --no-function-logs        keep no invocation's lines (the Logs API still serves)\n"
-      "  --sqs-remotes FILE        where the queues of other regions/accounts live, for event\n"
-      "                            source mappings on them (JSON; see docs/esm.md)\n"
-      "  --memory-budget-mb N      memory all sandboxes together may hold, running ones counted\n"
-      "                            at their MemorySize and idle ones at their footprint; past it\n"
-      "                            the least recently used idle ones are evicted, then invokes\n"
-      "                            get 429 (default: half of RAM)\n"
-      "  --node-tier TIER          where nodejs*.x functions run by default: process (the host's\n"
-      "                            node in a jailed process, default) or isolate (a V8 isolate,\n"
-      "                            the fast tier); a function's STRATUS_TIER variable overrides\n"
-      "  --runtime-binary R=PATH   host interpreter for a runtime family (nodejs, python) or\n"
-      "                            one runtime, e.g. nodejs22.x=/usr/local/bin/node22 or\n"
-      "                            python3.12=/usr/bin/python3.12 (repeatable; defaults:\n"
-      "                            nodejs=/usr/bin/node, python=/usr/bin/python3)\n"
-      "  --async-delay-scale X     multiplies every asynchronous retry delay and event age\n"
-      "                            limit (default 1: Lambda's minutes and hours; tests: 0.01)\n"
-      "  --async-max-in-flight N   asynchronous events running at once (default 64)\n"
-      "  --log-level LEVEL         debug, info, warn, error (default info)\n"
-      "Exposure (see README, \"Exposure and limits\"):\n"
-      "  --credentials KEY:SECRET  an access key id and secret that may sign requests (SigV4);\n"
-      "                            repeatable. Required when --listen is not a loopback address\n"
-      "  --credentials-file PATH   more of them: KEY:SECRET lines, or an AWS credentials file\n"
-      "  --allow-origin ORIGIN     a browser origin (e.g. http://localhost:3000, or '*') allowed\n"
-      "                            to call the APIs; others get 403 (repeatable)\n"
-      "  --allow-host NAME         a Host name besides the loopback names and the listen\n"
-      "                            address that requests may carry (repeatable)\n"
-      "  --max-connections N       open connections at most (default: half the fd limit,\n"
-      "                            16..16384); at the cap the longest-idle one is closed, or\n"
-      "                            new clients wait in the listen backlog\n"
-      "  --header-timeout-ms N     a request's headers must arrive within N ms of its first\n"
-      "                            byte (default 10000), else 408 and close\n"
-      "  --body-grace-ms N         a body may take N ms (default 10000) plus its size at\n"
-      "  --min-body-rate N         N bytes/s (default 32768), else 408 and close\n";
-}
-
-bool parseServe(int argc, char** argv, ServeOptions& o) {
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&](std::string& out) {
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--listen" && next(v)) {
-      auto colon = v.rfind(':');
-      if (colon == std::string::npos) return false;
-      o.host = v.substr(0, colon);
-      o.port = std::atoi(v.substr(colon + 1).c_str());
-      if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
-    } else if (a == "--data-dir" && next(v)) {
-      o.data_dir = v;
-    } else if (a == "--sqs-remotes" && next(v)) {
-      o.sqs_remotes_file = v;
-    } else if (a == "--region" && next(v)) {
-      o.region = v;
-    } else if (a == "--account-id" && next(v)) {
-      if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) return false;
-      o.account_id = v;
-    } else if (a == "--idle-timeout-seconds" && next(v)) {
-      o.idle_timeout_s = std::atoll(v.c_str());
-    } else if (a == "--max-workers" && next(v)) {
-      o.max_workers = static_cast<size_t>(std::atoll(v.c_str()));
-    } else if (a == "--prewarm" && next(v)) {
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
-      o.prewarm = static_cast<size_t>(std::atoll(v.c_str()));
-    } else if (a == "--isolate-hosts" && next(v)) {
-      o.isolate_hosts = std::atoi(v.c_str());
-      if (o.isolate_hosts < 1 || o.isolate_hosts > 64) return false;
-    } else if (a == "--isolate-host" && next(v)) {
-      o.isolate_host_binary = v;
-    } else if (a == "--prewarm-processes" && next(v)) {
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
-      o.prewarm_processes = std::atoi(v.c_str());
-    } else if (a == "--account-concurrency" && next(v)) {
-      o.account_concurrency = std::atoi(v.c_str());
-      if (o.account_concurrency < 1) return false;
-    } else if (a == "--logs-group-max-kb" && next(v)) {
-      uint64_t kb = 0;
-      if (!parseCount(v, kb) || kb == 0) return false;
-      o.logs.group_max_bytes = kb << 10;
-    } else if (a == "--no-function-logs") {
-      o.function_logs = false;
-    } else if (a == "--logs-sweep-ms" && next(v)) {
-      uint64_t ms = 0;
-      if (!parseCount(v, ms) || ms == 0) return false;
-      o.logs.sweep_interval_ms = static_cast<int64_t>(ms);
-    } else if (a == "--memory-budget-mb" && next(v)) {
-      o.memory_budget_mb = static_cast<uint64_t>(std::atoll(v.c_str()));
-    } else if (a == "--node-tier" && next(v)) {
-      if (v != "process" && v != "isolate") return false;
-      o.process.node_tier = v == "isolate" ? stratus::sandbox::NodeTier::kIsolate
-                                           : stratus::sandbox::NodeTier::kProcess;
-    } else if (a == "--runtime-binary" && next(v)) {
-      auto eq = v.find('=');
-      if (eq == std::string::npos || eq + 1 == v.size()) return false;
-      std::string name = v.substr(0, eq);
-      bool family = name == "nodejs" || name == "python";
-      bool runtime = (name.rfind("nodejs", 0) == 0 || name.rfind("python3.", 0) == 0) &&
-                     stratus::triggers::isSupportedRuntime(name);
-      if (!family && !runtime) return false;
-      o.process.binaries[name] = v.substr(eq + 1);
-    } else if (a == "--credentials" && next(v)) {
-      if (!stratus::triggers::parseCredential(v, o.api.exposure.credentials)) return false;
-    } else if (a == "--credentials-file" && next(v)) {
-      o.credentials_files.push_back(v);
-    } else if (a == "--allow-origin" && next(v)) {
-      if (v.empty()) return false;
-      o.api.exposure.allow_origins.push_back(v);
-    } else if (a == "--allow-host" && next(v)) {
-      if (v.empty()) return false;
-      o.api.exposure.allow_hosts.push_back(v);
-    } else if (a == "--max-connections" && next(v)) {
-      uint64_t n = 0;
-      if (!parseCount(v, n) || n < 1) return false;
-      o.api.max_connections = n;
-    } else if (a == "--header-timeout-ms" && next(v)) {
-      if (!parseCount(v, o.api.header_timeout_ms) || o.api.header_timeout_ms < 1) return false;
-    } else if (a == "--body-grace-ms" && next(v)) {
-      if (!parseCount(v, o.api.body_grace_ms)) return false;
-    } else if (a == "--min-body-rate" && next(v)) {
-      if (!parseCount(v, o.api.min_body_bytes_per_s)) return false;
-    } else if (a == "--async-delay-scale" && next(v)) {
-      char* end = nullptr;
-      o.async.delay_scale = std::strtod(v.c_str(), &end);
-      if (end == v.c_str() || *end || !(o.async.delay_scale > 0) || o.async.delay_scale > 1000) return false;
-    } else if (a == "--async-max-in-flight" && next(v)) {
-      uint64_t n = 0;
-      if (!parseCount(v, n) || n < 1) return false;
-      o.async.max_in_flight = n;
-    } else if (a == "--log-level" && next(v)) {
-      using stratus::LogLevel;
-      stratus::setLogLevel(v == "debug" ? LogLevel::kDebug
-                           : v == "warn" ? LogLevel::kWarn
-                           : v == "error" ? LogLevel::kError
-                                          : LogLevel::kInfo);
-    } else {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Loopback needs nothing; anywhere else needs credentials to verify signatures against, and
@@ -505,13 +310,12 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   if (stratus::triggers::cli::isClientCommand(argc, argv)) return stratus::triggers::cli::runClientCommand(argc, argv);
   if (argc < 2 || std::string(argv[1]) != "serve") {
-    usage();
+    std::cerr << "usage: stratus serve [--listen HOST:PORT] [--data-dir DIR] [options]   (stratus serve --help)\n"
+                 "       stratus deploy|dev|invoke|logs|coldstart|list|delete|layer import ...   (stratus SUBCOMMAND "
+                 "--help)\n";
     return 2;
   }
   ServeOptions options;
-  if (!parseServe(argc, argv, options)) {
-    usage();
-    return 2;
-  }
+  if (int status = stratus::triggers::parseServeOptions(argc, argv, options); status >= 0) return status;
   return serve(options, argv[0]);
 }

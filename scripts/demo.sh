@@ -9,6 +9,16 @@ DATA_DIR="${DATA_DIR:-$PWD/data}"
 scripts/deps.sh
 scripts/build.sh --target stratus
 
+# The stratus command on PATH (docs/cli.md): a link to this build where /usr/local/bin is ours.
+if [ -w /usr/local/bin ]; then
+  ln -sfn "$PWD/build/stratus" /usr/local/bin/stratus
+  stratus_cmd=stratus
+else
+  stratus_cmd="$PWD/build/stratus"
+fi
+endpoint_flag=""
+[ "$PORT" = 9000 ] || endpoint_flag=" --endpoint http://127.0.0.1:$PORT"
+
 build/stratus serve --listen "127.0.0.1:$PORT" --data-dir "$DATA_DIR" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
@@ -50,6 +60,10 @@ demo function "hello" deployed. In another shell:
       --query LogResult --output text out.json | base64 -d; cat out.json; echo
 
   curl -s -X POST http://127.0.0.1:$PORT/2015-03-31/functions/hello/invocations -d '{"name":"curl"}'
+
+  $stratus_cmd invoke hello '{"name":"Stratus"}'$endpoint_flag
+  $stratus_cmd deploy ./my-function$endpoint_flag      # or: $stratus_cmd dev ./my-function (redeploys on save)
+  $stratus_cmd logs hello --follow$endpoint_flag
 
 Ctrl-C stops the server; the function and its code stay in $DATA_DIR.
 EOT

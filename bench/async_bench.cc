@@ -106,8 +106,7 @@ Rate rawCommits(const std::string& dir, double seconds) {
 
 Options parse(int argc, char** argv) {
   Options o;
-  o.stratus = (fs::path(selfDir()) / ".." / "stratus").lexically_normal().string();
-  if (!fs::exists(o.stratus)) o.stratus = (fs::path(selfDir()) / "stratus").string();
+  o.stratus = defaultStratusBinary();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {

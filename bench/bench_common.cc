@@ -87,6 +87,12 @@ std::string selfDir() {
   return ec ? std::string(".") : exe.parent_path().string();
 }
 
+std::string defaultStratusBinary() {
+  std::string beside_build = (std::filesystem::path(selfDir()) / ".." / "stratus").lexically_normal().string();
+  if (std::filesystem::exists(beside_build)) return beside_build;
+  return (std::filesystem::path(selfDir()) / "stratus").string();
+}
+
 uint64_t memAvailableMb() {
   std::ifstream f("/proc/meminfo");
   std::string key;

@@ -45,6 +45,9 @@ void cleanupAll();
 
 // The directory of the running executable.
 std::string selfDir();
+// The server binary a bench runs by default: build/stratus beside build/bench/, else one
+// beside the bench itself.
+std::string defaultStratusBinary();
 // MemAvailable from /proc/meminfo, in MiB (0 if unreadable).
 uint64_t memAvailableMb();
 

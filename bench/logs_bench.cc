@@ -27,7 +27,7 @@ struct Options {
 int main(int argc, char** argv) {
   setToolName("logs_bench");
   Options o;
-  o.stratus = selfDir() + "/../stratus";
+  o.stratus = defaultStratusBinary();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };

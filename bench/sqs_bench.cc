@@ -148,8 +148,7 @@ Throughput runSqlite(const std::string& dir, int clients, int batch, double seco
 
 Options parse(int argc, char** argv) {
   Options o;
-  o.stratus = (fs::path(selfDir()) / ".." / "stratus").lexically_normal().string();
-  if (!fs::exists(o.stratus)) o.stratus = (fs::path(selfDir()) / "stratus").string();
+  o.stratus = defaultStratusBinary();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {

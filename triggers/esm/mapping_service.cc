@@ -99,6 +99,16 @@ void MappingService::stopPoller(const std::string& uuid, std::function<void()> i
   poller->stop(std::move(idle));
 }
 
+Error MappingService::noSuchMapping() { return Error::notFound("The resource you requested does not exist."); }
+
+void MappingService::settle(Mapping& m) {
+  if (m.enabled) {
+    startPoller(m.uuid);
+  } else {
+    m.state = MappingState::kDisabled;
+  }
+}
+
 void MappingService::create(Mapping m, Done done) {
   std::string uuid = m.uuid;
   m.state = MappingState::kCreating;
@@ -113,20 +123,31 @@ void MappingService::create(Mapping m, Done done) {
       order_.erase(std::remove(order_.begin(), order_.end(), uuid), order_.end());
       return done(durable.error());
     }
-    if (it == mappings_.end()) return done(Error::notFound("The resource you requested does not exist."));
+    if (it == mappings_.end()) return done(noSuchMapping());
     done(shape(it->second));
-    if (generation_[uuid] != gen) return;
-    if (it->second.enabled) {
-      startPoller(uuid);
-    } else {
-      it->second.state = MappingState::kDisabled;
+    if (generation_[uuid] == gen) settle(it->second);
+  });
+}
+
+void MappingService::commitChange(const std::string& uuid, Mapping before, DbStatement write, Done done,
+                                  std::function<void()> then) {
+  chain_->write({std::move(write)}, [this, uuid, before = std::move(before), done = std::move(done),
+                                     then = std::move(then)](Status durable) {
+    auto it = mappings_.find(uuid);
+    if (it == mappings_.end()) return done(noSuchMapping());
+    if (!durable.ok()) {
+      chain_->resume();
+      it->second = before;
+      return done(durable.error());
     }
+    done(shape(it->second));
+    then();
   });
 }
 
 void MappingService::update(Mapping m, Done done) {
   auto it = mappings_.find(m.uuid);
-  if (it == mappings_.end()) return done(Error::notFound("The resource you requested does not exist."));
+  if (it == mappings_.end()) return done(noSuchMapping());
   Mapping before = it->second;
   std::string uuid = m.uuid;
   m.state = m.enabled == before.enabled ? MappingState::kUpdating
@@ -134,43 +155,22 @@ void MappingService::update(Mapping m, Done done) {
                                         : MappingState::kDisabling;
   it->second = m;
   uint64_t gen = ++generation_[uuid];
-  chain_->write({upsertMapping(m)}, [this, uuid, gen, before, done = std::move(done)](Status durable) {
-    auto it = mappings_.find(uuid);
-    if (it == mappings_.end()) return done(Error::notFound("The resource you requested does not exist."));
-    if (!durable.ok()) {
-      chain_->resume();
-      it->second = before;
-      return done(durable.error());
-    }
-    done(shape(it->second));
+  commitChange(uuid, std::move(before), upsertMapping(m), std::move(done), [this, uuid, gen] {
     // Any change makes a new poller: the old one stops delivering now and drains.
     stopPoller(uuid, [this, uuid, gen] {
       auto now = mappings_.find(uuid);
-      if (now == mappings_.end() || generation_[uuid] != gen) return;
-      if (now->second.enabled) {
-        startPoller(uuid);
-      } else {
-        now->second.state = MappingState::kDisabled;
-      }
+      if (now != mappings_.end() && generation_[uuid] == gen) settle(now->second);
     });
   });
 }
 
 void MappingService::remove(const std::string& uuid, Done done) {
   auto it = mappings_.find(uuid);
-  if (it == mappings_.end()) return done(Error::notFound("The resource you requested does not exist."));
+  if (it == mappings_.end()) return done(noSuchMapping());
   Mapping before = it->second;
   it->second.state = MappingState::kDeleting;
   uint64_t gen = ++generation_[uuid];
-  chain_->write({deleteMapping(uuid)}, [this, uuid, gen, before, done = std::move(done)](Status durable) {
-    auto it = mappings_.find(uuid);
-    if (it == mappings_.end()) return done(Error::notFound("The resource you requested does not exist."));
-    if (!durable.ok()) {
-      chain_->resume();
-      it->second = before;
-      return done(durable.error());
-    }
-    done(shape(it->second));
+  commitChange(uuid, std::move(before), deleteMapping(uuid), std::move(done), [this, uuid, gen] {
     // Shown as Deleting until its last invocation is answered, then gone.
     stopPoller(uuid, [this, uuid, gen] {
       if (generation_[uuid] != gen) return;

@@ -63,6 +63,13 @@ class MappingService {
   // Stops the running poller of `uuid` (if any); `idle` runs once it has nothing in flight.
   void stopPoller(const std::string& uuid, std::function<void()> idle);
   nlohmann::json shape(const Mapping& m) const;
+  static Error noSuchMapping();
+  // An enabled mapping gets its poller; a disabled one is Disabled.
+  void settle(Mapping& m);
+  // Commits `write` for mapping `uuid`: on failure `before` is put back and the error
+  // answered; once durable the mapping's shape is answered and `then` runs.
+  void commitChange(const std::string& uuid, Mapping before, DbStatement write, Done done,
+                    std::function<void()> then);
 
   Loop& loop_;
   std::unique_ptr<DbWriter::Chain> chain_;

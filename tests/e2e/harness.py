@@ -230,13 +230,21 @@ class RawResponse:
         return "RawResponse(%d, %r, %r)" % (self.status, self.headers, self.body[:500])
 
 
-def sqs_client(endpoint):
-    """boto3's SQS client for a server (JSON protocol), one attempt per call."""
+def service_client(service, endpoint):
+    """boto3's client of another service this server answers (sqs, logs), one attempt per call."""
     cfg = Config(region_name=REGION, retries={"total_max_attempts": 1, "mode": "standard"},
                  connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=REGION,
+    return boto3.session.Session().client(service, endpoint_url=endpoint, region_name=REGION,
                                           aws_access_key_id="test", aws_secret_access_key="test",
                                           config=cfg)
+
+
+def sqs_client(endpoint):
+    return service_client("sqs", endpoint)
+
+
+def logs_client(endpoint):
+    return service_client("logs", endpoint)
 
 
 def raw_request(port, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT_S):

@@ -17,12 +17,10 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from harness import (ARN_PREFIX, REGION, StratusTestCase, lambda_client, main,  # noqa: E402
-                     raw_request, unique_name)
+                     raw_request, sqs_client, unique_name)
 
 SCALE = 0.01
 ISO_MS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -33,14 +31,6 @@ FAIL_HANDLER = ("exports.handler = async (e) => { const err = new Error('boom ' 
                 " err.name = 'BoomError'; throw err; };\n")
 SLOW_HANDLER = ("exports.handler = async (e) => { await new Promise(r => setTimeout(r, e.sleep_ms || 0));"
                 " return {slept: e.sleep_ms || 0, n: e.n}; };\n")
-
-
-def sqs_client(endpoint):
-    cfg = Config(region_name=REGION, retries={"total_max_attempts": 1, "mode": "standard"},
-                 connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=REGION,
-                                          aws_access_key_id="test", aws_secret_access_key="test",
-                                          config=cfg)
 
 
 class AsyncInvokeTest(StratusTestCase):

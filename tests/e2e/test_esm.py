@@ -19,12 +19,10 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from harness import (ACCOUNT, REGION, ROLE, StratusServer, StratusTestCase, handler_zip, log, main,  # noqa: E402
-                     process_tier_available, unique_name, UUID_RE)
+                     process_tier_available, sqs_client, unique_name, UUID_RE)
 
 WAIT_S = 60  # the longest any test waits for deliveries
 
@@ -56,14 +54,6 @@ exports.handler = async (event) => {
     .map((r) => ({ itemIdentifier: r.messageId })) };
 };
 """
-
-
-def sqs_client(endpoint):
-    cfg = Config(region_name=REGION, retries={"total_max_attempts": 1, "mode": "standard"},
-                 connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=REGION,
-                                          aws_access_key_id="test", aws_secret_access_key="test",
-                                          config=cfg)
 
 
 def queue_arn(name):

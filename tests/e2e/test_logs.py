@@ -20,24 +20,14 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import boto3  # noqa: E402
 import botocore  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from harness import (REGION, ROLE, StratusServer, StratusTestCase, _cli_env, aws_cli_executable,  # noqa: E402
-                     handler_zip, main, process_tier_available, raw_request, unique_name)
+                     handler_zip, logs_client, main, process_tier_available, raw_request, unique_name)
 
 STREAM_RE = re.compile(r"^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$")
 DAY_MS = 24 * 3600 * 1000
-
-
-def logs_client(endpoint):
-    cfg = Config(region_name=REGION, retries={"total_max_attempts": 1, "mode": "standard"},
-                 connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client("logs", endpoint_url=endpoint, region_name=REGION,
-                                          aws_access_key_id="test", aws_secret_access_key="test",
-                                          config=cfg)
 
 
 def now_ms():

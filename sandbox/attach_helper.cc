@@ -10,15 +10,6 @@
 
 namespace stratus::sandbox {
 
-namespace {
-
-struct WriteRequest {
-  uv_write_t req;
-  std::string bytes;
-};
-
-}  // namespace
-
 // One helper process. Outlives its place in AttachHelper (child_) until its exit is heard and
 // both handles are closed: the requests sent to it are answered by it or by its death.
 struct AttachHelper::Child {
@@ -201,19 +192,12 @@ void AttachHelper::attach(pid_t pid, std::vector<jail::AttachBind> binds, Done d
     return done("attach helper unavailable: " + why);
   }
   jail::AttachRequest request{++next_id_, static_cast<long>(pid), std::move(binds)};
-  auto* write = new WriteRequest;
-  write->bytes = jail::encodeAttachRequest(request);
-  write->req.data = child_;
-  uv_buf_t buf = uv_buf_init(write->bytes.data(), static_cast<unsigned>(write->bytes.size()));
-  int rc = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&child_->channel), &buf, 1,
-                    [](uv_write_t* req, int status) {
-                      // A write that fails means a broken socket: the helper goes, and its
-                      // exit answers what was sent to it.
-                      if (status < 0 && status != UV_ECANCELED) static_cast<Child*>(req->data)->kill();
-                      delete reinterpret_cast<WriteRequest*>(req);
-                    });
+  Child* child = child_;
+  // A write that fails means a broken socket: the helper goes, and its exit answers what was
+  // sent to it.
+  int rc = writeOwned(reinterpret_cast<uv_stream_t*>(&child_->channel), jail::encodeAttachRequest(request),
+                      [child] { child->kill(); });
   if (rc != 0) {
-    delete write;
     child_->kill();
     return done(std::string("attach helper: write: ") + uv_strerror(rc));
   }

@@ -25,4 +25,26 @@ BatchSchedulingScope::~BatchSchedulingScope() {
   (void)sched_setscheduler(0, policy_, &param);
 }
 
+namespace {
+
+struct OwnedWrite {
+  uv_write_t req;
+  std::string bytes;
+  std::function<void()> failed;
+};
+
+}  // namespace
+
+int writeOwned(uv_stream_t* stream, std::string bytes, std::function<void()> failed) {
+  auto* w = new OwnedWrite{{}, std::move(bytes), std::move(failed)};
+  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  int rc = uv_write(&w->req, stream, &buf, 1, [](uv_write_t* req, int status) {
+    auto* done = reinterpret_cast<OwnedWrite*>(req);
+    if (status < 0 && status != UV_ECANCELED && done->failed) done->failed();
+    delete done;
+  });
+  if (rc != 0) delete w;
+  return rc;
+}
+
 }  // namespace stratus::sandbox

@@ -4,6 +4,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,11 @@ void closeAndDelete(T* handle) {
   uv_close(reinterpret_cast<uv_handle_t*>(handle),
            [](uv_handle_t* h) { delete reinterpret_cast<T*>(h); });
 }
+
+// Writes `bytes` to a child's channel, keeping them alive until the write completes.
+// `failed` (may be empty) runs on the loop when a started write fails, but not when it is
+// cancelled because the channel closed. Returns uv_write's result: non-zero means nothing was
+// started and `failed` will not run.
+int writeOwned(uv_stream_t* stream, std::string bytes, std::function<void()> failed);
 
 }  // namespace stratus::sandbox

@@ -11,15 +11,6 @@
 
 namespace stratus::sandbox {
 
-namespace {
-
-struct WriteRequest {
-  uv_write_t req;
-  std::string bytes;
-};
-
-}  // namespace
-
 IsolateHost::IsolateHost(Loop& loop, IsolateHostOptions options, ExitCallback on_exit)
     : loop_(loop), options_(std::move(options)), on_exit_(std::move(on_exit)) {}
 
@@ -243,13 +234,10 @@ void IsolateHost::flush() {
     out_.clear();
     return;
   }
-  auto* w = new WriteRequest;
-  w->bytes = std::move(out_);
+  std::string bytes = std::move(out_);
   out_.clear();
-  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(channel_), &buf, 1,
-                    [](uv_write_t* req, int) { delete reinterpret_cast<WriteRequest*>(req); });
-  if (rc != 0) delete w;  // the exit callback answers what is pending
+  // A failed write is answered by the host's exit (the exit callback answers what is pending).
+  writeOwned(reinterpret_cast<uv_stream_t*>(channel_), std::move(bytes), nullptr);
 }
 
 int64_t IsolateHost::create(const js::JsFunctionSpec& spec) {

@@ -362,38 +362,32 @@ bool parseJsonPrimary(Cursor& c, JsonNode& out, int depth) {
   return true;
 }
 
-bool parseJsonAnd(Cursor& c, JsonNode& out, int depth) {
+// `first op next op ...` of operands parsed by `operand`, kept as one node of `kind` (a single
+// operand is itself).
+bool parseJsonChain(Cursor& c, JsonNode& out, int depth, const char* op, JsonNode::Kind kind,
+                    bool (*operand)(Cursor&, JsonNode&, int)) {
   JsonNode first;
-  if (!parseJsonPrimary(c, first, depth)) return false;
-  if (!c.eat("&&")) {
+  if (!operand(c, first, depth)) return false;
+  if (!c.eat(op)) {
     out = std::move(first);
     return true;
   }
-  out.kind = JsonNode::kAnd;
+  out.kind = kind;
   out.children.push_back(std::move(first));
   do {
     JsonNode next;
-    if (!parseJsonPrimary(c, next, depth)) return false;
+    if (!operand(c, next, depth)) return false;
     out.children.push_back(std::move(next));
-  } while (c.eat("&&"));
+  } while (c.eat(op));
   return true;
 }
 
+bool parseJsonAnd(Cursor& c, JsonNode& out, int depth) {
+  return parseJsonChain(c, out, depth, "&&", JsonNode::kAnd, parseJsonPrimary);
+}
+
 bool parseJsonOr(Cursor& c, JsonNode& out, int depth) {
-  JsonNode first;
-  if (!parseJsonAnd(c, first, depth)) return false;
-  if (!c.eat("||")) {
-    out = std::move(first);
-    return true;
-  }
-  out.kind = JsonNode::kOr;
-  out.children.push_back(std::move(first));
-  do {
-    JsonNode next;
-    if (!parseJsonAnd(c, next, depth)) return false;
-    out.children.push_back(std::move(next));
-  } while (c.eat("||"));
-  return true;
+  return parseJsonChain(c, out, depth, "||", JsonNode::kOr, parseJsonAnd);
 }
 
 std::optional<JsonNode> parseJson(std::string_view s, std::string* why) {
